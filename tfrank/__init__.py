@@ -1,0 +1,16 @@
+"""tfrank: streaming, graph-mode ranking metrics for Keras 3 on TensorFlow.
+
+>>> import tfrank
+>>> tfrank.PrecisionAtK(k=10).name
+'precision_at_10'
+"""
+
+from tfrank import _backend
+
+_backend.check()
+
+from tfrank import ops  # noqa: E402
+from tfrank.metrics import PrecisionAtK, RankingMetric, RecallAtK  # noqa: E402
+
+__version__ = "0.1.0"
+__all__ = ["PrecisionAtK", "RecallAtK", "RankingMetric", "ops", "__version__"]

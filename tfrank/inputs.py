@@ -1,0 +1,199 @@
+"""Input normalisation: every accepted form of y_true, y_pred and mask becomes one `Lists`.
+
+Label formats (resolved from dtype and static shape at trace time):
+
+* dense ``[B, N]`` relevance, binary or graded; a negative label marks a padding item;
+* relevant ids ``[B, R]`` int padded with -1, or a ``tf.RaggedTensor`` of ids;
+* class ids ``[B]`` / ``[B, 1]`` (one relevant item per list).
+
+Ids are never densified to ``[B, N]``: the only ``[B, N]`` tensors are y_pred itself,
+the mask when one is given, and the ranking scores derived from them.
+"""
+
+import dataclasses
+from typing import Optional
+
+import tensorflow as tf
+
+from tfrank import validation
+
+
+@dataclasses.dataclass(frozen=True)
+class Lists:
+    """A batch of lists in canonical form.
+
+    scores: ``[B, N]`` float ranking scores; excluded items (padding, mask) sit at -inf
+        and valid -inf scores are lifted to the lowest finite float, so that excluded
+        items always rank last.
+    labels: dense format only, ``[B, N]`` float relevance, 0 on excluded items.
+    ids: ids format only, ``[B, R]`` int32 relevant ids, -1 where there is none.
+    n_relevant, n_valid: ``[B]`` float counts of relevant and of valid items.
+    poisoned: ``[B]`` bool, True where a valid item has a NaN score or the input broke
+        a run-time check that XLA cannot raise for; such lists give NaN.
+    checks: run-time assertions that must pass before any value is used.
+    """
+
+    scores: tf.Tensor
+    labels: Optional[tf.Tensor]
+    ids: Optional[tf.Tensor]
+    n_relevant: tf.Tensor
+    n_valid: tf.Tensor
+    poisoned: tf.Tensor
+    checks: tuple
+
+
+def _split_dict(y_true, mask):
+    if not isinstance(y_true, dict):
+        return y_true, mask
+    unknown = set(y_true) - {"labels", "mask"}
+    if "labels" not in y_true or unknown:
+        raise validation.invalid("y_true", y_true, "a tensor or a dict with keys 'labels' and optionally 'mask'")
+    if mask is not None and y_true.get("mask") is not None:
+        raise validation.invalid("mask", mask, "None when y_true already carries a 'mask' entry")
+    return y_true["labels"], y_true.get("mask", mask)
+
+
+def _scores(y_pred):
+    if isinstance(y_pred, tf.RaggedTensor):
+        raise validation.invalid("y_pred", y_pred, "a dense float tensor [batch, items]; pad lists and mask them")
+    y_pred = tf.convert_to_tensor(y_pred)
+    validation.check_scores(y_pred)
+    if y_pred.dtype in (tf.float16, tf.bfloat16):
+        y_pred = tf.cast(y_pred, tf.float32)  # mixed precision: rank in float32
+    return y_pred
+
+
+def _mask(mask, y_pred):
+    if mask is None:
+        return None
+    mask = tf.convert_to_tensor(mask)
+    validation.check_mask(mask, y_pred)
+    return mask if mask.dtype == tf.bool else tf.not_equal(mask, tf.zeros((), mask.dtype))
+
+
+def resolve_format(y_true, y_pred, label_format):
+    """Returns "dense", "ids" or "class" for a dense or ragged y_true."""
+    validation.check_choice("label_format", label_format, validation.LABEL_FORMATS)
+    if isinstance(y_true, tf.RaggedTensor):
+        if label_format == "dense":
+            raise validation.invalid("y_true", y_true, "a dense tensor when label_format='dense'")
+        return "ids"
+    rank, n_items = y_true.shape.rank, y_pred.shape[1]
+    width = y_true.shape[1] if rank == 2 else None
+    if label_format == "dense":
+        return "dense"
+    if label_format == "ids":
+        return "class" if rank == 1 else "ids"
+    if rank == 1:
+        return "class"
+    if rank == 2 and y_true.dtype.is_integer:
+        if width is None or n_items is None or width == n_items:
+            if width == 1 and n_items is not None and n_items != 1:
+                return "class"
+            raise validation.ambiguous_format(y_true, y_pred)
+        return "class" if width == 1 else "ids"
+    if rank == 2 and width == 1 and n_items != 1:
+        return "class"  # float class ids [B, 1], as Keras often delivers sparse labels
+    return "dense"
+
+
+def normalize(y_true, y_pred, *, mask=None, label_format=None):
+    """Checks the inputs and returns them as `Lists`."""
+    y_true, mask = _split_dict(y_true, mask)
+    y_pred = _scores(y_pred)
+    mask = _mask(mask, y_pred)
+    if not isinstance(y_true, tf.RaggedTensor):
+        y_true = tf.convert_to_tensor(y_true)
+    fmt = resolve_format(y_true, y_pred, label_format)
+    validation.check_same_batch("y_true", y_true, y_pred)
+    checks = [_assert_same_batch(y_true, y_pred)]
+    if fmt == "dense":
+        return _dense(y_true, y_pred, mask, checks)
+    return _ids(y_true, y_pred, mask, fmt, checks)
+
+
+def _assert_same_batch(y_true, y_pred):
+    rows = y_true.nrows() if isinstance(y_true, tf.RaggedTensor) else tf.shape(y_true)[0]
+    text = "y_true and y_pred must hold the same number of lists; got y_true, y_pred lists = "
+    return validation.assert_same_size(tf.cast(rows, tf.int32), tf.shape(y_pred)[0], text)
+
+
+def _ranking_scores(y_pred, valid):
+    if valid is None:
+        return y_pred
+    lowest = tf.constant(y_pred.dtype.min, y_pred.dtype)
+    return tf.where(valid, tf.maximum(y_pred, lowest), tf.constant(-float("inf"), y_pred.dtype))
+
+
+def _has_nan(y_pred, valid):
+    nan = tf.math.is_nan(y_pred)
+    return tf.reduce_any(nan if valid is None else nan & valid, axis=1)
+
+
+def _dense(y_true, y_pred, mask, checks):
+    validation.check_dense_labels(y_true, y_pred)
+    labels = tf.cast(y_true, tf.float32)
+    valid = labels >= 0.0
+    if mask is not None:
+        valid &= mask
+    labels = tf.where(valid, labels, 0.0)
+    return Lists(
+        scores=_ranking_scores(y_pred, valid),
+        labels=labels,
+        ids=None,
+        n_relevant=tf.reduce_sum(tf.cast(labels > 0.0, tf.float32), axis=1),
+        n_valid=tf.reduce_sum(tf.cast(valid, tf.float32), axis=1),
+        poisoned=_has_nan(y_pred, valid),
+        checks=tuple(checks),
+    )
+
+
+def _ids(y_true, y_pred, mask, fmt, checks):
+    if isinstance(y_true, tf.RaggedTensor):
+        validation.check_ids(y_true)
+        if y_true.ragged_rank != 1 or y_true.shape.rank != 2:
+            raise validation.invalid("y_true", y_true, "a ragged tensor of ids [batch, (R)]")
+        y_true = y_true.to_tensor(default_value=-1)
+    if not y_true.dtype.is_integer:
+        if y_true.dtype == tf.bool:
+            raise validation.invalid("y_true", y_true, "integer ids when label_format='ids'", TypeError)
+        checks.append(validation.assert_integral(y_true, "y_true"))
+        y_true = tf.cast(y_true, tf.int32)
+    validation.check_ids(y_true)
+    ids = tf.cast(tf.reshape(y_true, [tf.shape(y_true)[0], -1]) if fmt == "class" else y_true, tf.int32)
+    n_items = tf.shape(y_pred)[1]
+    checks.append(validation.assert_ids_in_range(ids, n_items))
+    out_of_range = tf.reduce_any((ids < -1) | (ids >= n_items), axis=1)
+    ids = tf.where((ids >= 0) & (ids < n_items), ids, -1)  # never gather out of range
+    if fmt != "class":
+        checks.append(validation.assert_no_duplicate_ids(tf.sort(ids, axis=1)))
+    if mask is not None:
+        kept = tf.gather(mask, tf.maximum(ids, 0), batch_dims=1) & (ids >= 0)
+        ids = tf.where(kept, ids, -1)
+        n_valid = tf.reduce_sum(tf.cast(mask, tf.float32), axis=1)
+    else:
+        n_valid = tf.fill([tf.shape(y_pred)[0]], tf.cast(n_items, tf.float32))
+    return Lists(
+        scores=_ranking_scores(y_pred, mask),
+        labels=None,
+        ids=ids,
+        n_relevant=tf.reduce_sum(tf.cast(ids >= 0, tf.float32), axis=1),
+        n_valid=n_valid,
+        poisoned=_has_nan(y_pred, mask) | out_of_range,
+        checks=tuple(checks),
+    )
+
+
+def list_weights(sample_weight, y_pred):
+    """Per-list weights ``[B]`` float32 (ones when sample_weight is None)."""
+    batch = tf.shape(y_pred)[0]
+    if sample_weight is None:
+        return tf.ones([batch], tf.float32), ()
+    sample_weight = tf.cast(tf.convert_to_tensor(sample_weight), tf.float32)
+    validation.check_sample_weight(sample_weight, y_pred)
+    if sample_weight.shape.rank == 0:
+        return tf.fill([batch], sample_weight), ()
+    weights = tf.reshape(sample_weight, [-1])
+    text = "sample_weight must hold one weight per list; got weights, lists = "
+    check = validation.assert_same_size(tf.shape(weights)[0], batch, text)
+    return weights, (check,)

@@ -1,0 +1,170 @@
+"""Every check of user input, in one place, with one message shape.
+
+Messages name the argument, the value (and its type or shape) and what would be
+valid: ``k must be a positive int or a list of them, got k=0 (int)``. Checks of
+static facts (types, ranks, option strings) raise ValueError/TypeError at call or
+trace time; checks of values only known at run time (ids, class ids) are
+``tf.debugging`` assertions carrying the same kind of message.
+"""
+
+import numbers
+
+import tensorflow as tf
+
+LABEL_FORMATS = (None, "dense", "ids")
+EMPTY_POLICIES = ("skip", "zero", "one", "error")
+TIES = ("first", "expected")
+
+
+# === Messages ===
+
+
+def _shown(value):
+    if isinstance(value, (tf.Tensor, tf.RaggedTensor, tf.Variable)) or hasattr(value, "shape"):
+        return f"a {getattr(value, 'dtype', '?')} tensor of shape {_shape(value)}"
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _shape(value):
+    shape = getattr(value, "shape", None)
+    if shape is None:
+        return "?"
+    try:
+        return str(list(tf.TensorShape(shape).as_list())).replace("None", "?")
+    except (TypeError, ValueError):
+        return str(shape)
+
+
+def invalid(arg, value, valid, error=ValueError):
+    """The one error message shape: ``{arg} must be {valid}, got {arg}=...``."""
+    return error(f"{arg} must be {valid}, got {arg}={_shown(value)}")
+
+
+# === Python arguments ===
+
+
+def _is_positive_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0
+
+
+def check_k(k):
+    """Returns k as a non-empty tuple of positive ints (a single int gives one entry)."""
+    valid = "a positive int or a list of them"
+    if _is_positive_int(k):
+        return (int(k),)
+    if isinstance(k, (list, tuple)) and k and all(_is_positive_int(v) for v in k):
+        if len(set(k)) != len(k):
+            raise invalid("k", k, "a positive int or a list of distinct ones")
+        return tuple(int(v) for v in k)
+    raise invalid("k", k, valid, TypeError if not isinstance(k, (numbers.Number, list, tuple)) else ValueError)
+
+
+def check_choice(arg, value, choices):
+    if not isinstance(value, (str, type(None))) or value not in choices:
+        shown = ", ".join(repr(c) for c in choices)
+        raise invalid(arg, value, f"one of {shown}")
+    return value
+
+
+# === Tensors (static facts) ===
+
+
+def check_scores(y_pred):
+    if not y_pred.dtype.is_floating:
+        raise invalid("y_pred", y_pred, "float scores of shape [batch, items]", TypeError)
+    if y_pred.shape.rank != 2:
+        raise invalid("y_pred", y_pred, "float scores of shape [batch, items] (rank 2)")
+
+
+def check_same_batch(arg, tensor, y_pred):
+    outer, inner = tensor.shape[:1], y_pred.shape[:1]
+    if outer.is_fully_defined() and inner.is_fully_defined() and outer != inner:
+        raise invalid(arg, tensor, f"a tensor with the batch size of y_pred {_shape(y_pred)}")
+
+
+def check_dense_labels(y_true, y_pred):
+    if not y_true.shape.is_compatible_with(y_pred.shape):
+        raise invalid(
+            "y_true",
+            y_true,
+            f"dense labels with the shape of y_pred {_shape(y_pred)}, relevant ids [batch, R] "
+            "or class ids [batch]/[batch, 1] (pass label_format='ids' for ids)",
+        )
+
+
+def check_ids(y_true):
+    if not y_true.dtype.is_integer:
+        raise invalid("y_true", y_true, "integer item ids (label_format='ids')", TypeError)
+    if y_true.shape.rank not in (1, 2):
+        raise invalid("y_true", y_true, "ids of shape [batch, R] or class ids [batch]/[batch, 1]")
+
+
+def check_mask(mask, y_pred):
+    if mask.shape.rank != 2 or not mask.shape.is_compatible_with(y_pred.shape):
+        raise invalid("mask", mask, f"a bool tensor with the shape of y_pred {_shape(y_pred)}")
+
+
+def check_sample_weight(sample_weight, y_pred):
+    shape = sample_weight.shape
+    per_list = shape.rank == 1 or (shape.rank == 2 and shape[1] in (1, None))
+    if shape.rank == 0:
+        return
+    if not per_list or not shape[:1].is_compatible_with(y_pred.shape[:1]):
+        raise invalid(
+            "sample_weight",
+            sample_weight,
+            f"one weight per list: a scalar, [batch] or [batch, 1] with batch={_shape(y_pred)[1:].split(',')[0]}",
+        )
+
+
+def ambiguous_format(y_true, y_pred):
+    return ValueError(
+        f"y_true is an int tensor of shape {_shape(y_true)} and y_pred has shape {_shape(y_pred)}: "
+        "it could be dense labels or relevant ids. Pass label_format='dense' or label_format='ids'."
+    )
+
+
+# === Run-time checks (tf.debugging assertions) ===
+
+
+def _assert(ok, text, *values, name):
+    """Eagerly: a plain ValueError. In a graph: an Assert op carrying the same text.
+
+    Under XLA TensorFlow drops Assert ops; the callers also poison the affected lists
+    to NaN so that a broken input never turns into a silent number.
+    """
+    if tf.executing_eagerly():
+        if not bool(ok):
+            shown = ", ".join(str(v.numpy() if hasattr(v, "numpy") else v) for v in values)
+            raise ValueError(f"{text}{shown}")
+        return tf.no_op()
+    return tf.debugging.Assert(ok, [text, *values], name=name)
+
+
+def assert_ids_in_range(ids, n_items):
+    """Ids must lie in [0, N) or be the -1 padding. tf.gather on GPU would return 0 instead of failing."""
+    ok = tf.reduce_all((ids >= -1) & (ids < tf.cast(n_items, ids.dtype)))
+    text = "y_true must hold item ids in [0, N) or -1 for padding, where N = y_pred.shape[1]; got N, min id, max id = "
+    return _assert(ok, text, n_items, tf.reduce_min(ids), tf.reduce_max(ids), name="tfrank_check_ids")
+
+
+def assert_no_duplicate_ids(sorted_ids):
+    dup = tf.reduce_any((sorted_ids[:, 1:] == sorted_ids[:, :-1]) & (sorted_ids[:, 1:] >= 0), axis=1)
+    text = "y_true ids must not repeat within a list; got a repeated id in list "
+    return _assert(~tf.reduce_any(dup), text, tf.argmax(tf.cast(dup, tf.int32)), name="tfrank_check_duplicates")
+
+
+def assert_integral(values, arg):
+    ok = tf.reduce_all(tf.equal(values, tf.round(values)))
+    text = f"{arg} holds class ids and must be whole numbers; got a fractional value, e.g. max = "
+    return _assert(ok, text, tf.reduce_max(values), name="tfrank_check_integral")
+
+
+def assert_no_empty_list(n_relevant):
+    text = "empty='error' and a list has no relevant item; first such list: "
+    return _assert(tf.reduce_all(n_relevant > 0), text, tf.argmin(n_relevant), name="tfrank_check_empty")
+
+
+def assert_same_size(size, expected, text):
+    """``size == expected`` for two int32 scalars (e.g. batch sizes only known at run time)."""
+    return _assert(tf.equal(size, expected), text, size, expected, name="tfrank_check_size")

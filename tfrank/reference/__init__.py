@@ -1,0 +1,33 @@
+"""NumPy reference implementation of tfrank's ranking metrics (no TensorFlow).
+
+Plain, loop-based code written independently of the TensorFlow metrics, citing the
+definition each function follows; the test suite compares every tfrank metric against it.
+Each function returns per-list values ``[B]`` (or a dict of them for a list ``k``);
+:func:`weighted_mean` reduces them over lists.
+"""
+
+from tfrank.reference.metrics import (
+    dcg_at_k,
+    f1_at_k,
+    hit_rate_at_k,
+    map_at_k,
+    mrr_at_k,
+    ndcg_at_k,
+    precision_at_k,
+    r_precision,
+    recall_at_k,
+    weighted_mean,
+)
+
+__all__ = [
+    "dcg_at_k",
+    "f1_at_k",
+    "hit_rate_at_k",
+    "map_at_k",
+    "mrr_at_k",
+    "ndcg_at_k",
+    "precision_at_k",
+    "r_precision",
+    "recall_at_k",
+    "weighted_mean",
+]

@@ -1,0 +1,175 @@
+"""Per-list ranking metrics in plain NumPy: the oracle the TensorFlow metrics are tested against.
+
+Every function takes ``y_true`` (dense labels, relevant-item ids or class ids; see
+``tfrank/reference/_inputs.py``), ``y_pred`` scores ``[B, N]`` and a cutoff ``k`` (an int,
+or a list of ints for a dict of results keyed ``"{metric}_at_{k}"``), and returns the
+float64 value of each list, ``[B]``. Reduce over lists with :func:`weighted_mean`.
+
+Shared policies:
+
+* ``empty``: a list with no relevant valid item (n_rel == 0) gets NaN with ``"skip"``
+  (left out of the mean, as trec_eval does), 0.0 with ``"zero"``, 1.0 with ``"one"``,
+  and raises ValueError with ``"error"``.
+* ``ties``: ``"first"`` (equal scores keep index order) or ``"expected"`` (mean over
+  every ordering of tied items, McSherry & Najork, ECIR 2008; see ``_ranking.py``).
+* NaN scores: a list where any valid item's score is NaN gets NaN, whatever ``empty``
+  says (the NaN check comes first, so ``empty="error"`` does not raise for such a list).
+
+Example (hand-checked: list 0 ranks items 1, 0, 2 and item 1 is relevant, so P@2 = 1/2;
+list 1 has no relevant item, so it is skipped):
+
+>>> import numpy as np
+>>> precision_at_k([[0, 1, 0], [0, 0, 0]], [[0.5, 0.9, 0.1], [0.2, 0.1, 0.3]], 2, label_format="dense")
+array([0.5, nan])
+>>> precision_at_k([[1], [2]], [[0.5, 0.9, 0.1], [0.2, 0.1, 0.3]], [1, 3])
+{'precision_at_1': array([1., 1.]), 'precision_at_3': array([0.33333333, 0.33333333])}
+"""
+
+import functools
+
+import numpy as np
+
+from tfrank.reference import _formulas, _inputs, _ranking
+
+
+_NO_CUTOFF = object()  # r_precision's k: the cutoff is each list's own n_rel
+
+
+def _evaluate(name, formula, y_true, y_pred, k, *, mask, label_format, empty, ties):
+    """Applies ``formula(ranked_labels, k)`` to every list; the shared plumbing of every metric."""
+    _inputs.check_option("empty", empty, _inputs.EMPTY_POLICIES)
+    _inputs.check_option("ties", ties, _inputs.TIES)
+    ks, as_dict = ([None], False) if k is _NO_CUTOFF else _inputs.check_k(k)
+    lists = _inputs.normalise(y_true, y_pred, mask=mask, label_format=label_format)
+    values = {kk: np.full(len(lists), np.nan) for kk in ks}
+    for b, (scores, labels) in enumerate(lists):
+        if np.isnan(scores).any():
+            continue  # NaN scores: the list's value stays NaN
+        if not (labels > 0).any():
+            if empty == "error":
+                raise ValueError(f"list {b} has no relevant item and empty='error'; "
+                                 f"use empty='skip', 'zero' or 'one' to allow such lists")
+            for kk in ks:
+                values[kk][b] = {"skip": np.nan, "zero": 0.0, "one": 1.0}[empty]
+            continue
+        orderings = _ranking.ranked_labels(scores, labels, ties)
+        for kk in ks:
+            values[kk][b] = np.mean([formula(list(ranked), kk) for ranked in orderings])
+    if not as_dict:
+        return values[ks[0]]
+    return {f"{name}_at_{kk}": values[kk] for kk in ks}
+
+
+def precision_at_k(y_true, y_pred, k, *, mask=None, label_format=None, denominator="k",
+                   empty="skip", ties="first"):
+    """Precision@k per list: hits@k / k (trec_eval ``P_k``; k even when fewer items).
+
+    ``denominator="min_k_n"`` divides by min(k, number of valid items) instead
+    (tf-ranking / keras-rs).
+    """
+    _inputs.check_option("denominator", denominator, ("k", "min_k_n"))
+    formula = functools.partial(_formulas.precision, denominator=denominator)
+    return _evaluate("precision", formula, y_true, y_pred, k, mask=mask,
+                     label_format=label_format, empty=empty, ties=ties)
+
+
+def recall_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+    """Recall@k per list: hits@k / n_rel (trec_eval ``recall_k``)."""
+    return _evaluate("recall", _formulas.recall, y_true, y_pred, k, mask=mask,
+                     label_format=label_format, empty=empty, ties=ties)
+
+
+def f1_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+    """F1@k per list: 2PR / (P + R) with P = hits@k / k and R = hits@k / n_rel; 0 when both are 0."""
+    return _evaluate("f1", _formulas.f1, y_true, y_pred, k, mask=mask,
+                     label_format=label_format, empty=empty, ties=ties)
+
+
+def hit_rate_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+    """HitRate@k per list: 1 if a relevant item is in the top k, else 0 (trec_eval ``success_k``)."""
+    return _evaluate("hit_rate", _formulas.hit_rate, y_true, y_pred, k, mask=mask,
+                     label_format=label_format, empty=empty, ties=ties)
+
+
+def mrr_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+    """Reciprocal rank@k per list: 1 / rank of the first relevant item within the top k, else 0.
+
+    trec_eval ``recip_rank`` is the uncut value, i.e. this with k >= N.
+    """
+    return _evaluate("mrr", _formulas.reciprocal_rank, y_true, y_pred, k, mask=mask,
+                     label_format=label_format, empty=empty, ties=ties)
+
+
+def map_at_k(y_true, y_pred, k, *, mask=None, label_format=None, normalizer="n_rel",
+             empty="skip", ties="first"):
+    """Average precision@k per list: sum of P@i over relevant positions i <= k, normalised.
+
+    ``normalizer="n_rel"`` (trec_eval ``map_cut_k``), ``"min_k_n_rel"`` or ``"hits"``
+    (0 when no hit).
+    """
+    _inputs.check_option("normalizer", normalizer, ("n_rel", "min_k_n_rel", "hits"))
+    formula = functools.partial(_formulas.average_precision, normalizer=normalizer)
+    return _evaluate("map", formula, y_true, y_pred, k, mask=mask,
+                     label_format=label_format, empty=empty, ties=ties)
+
+
+def ndcg_at_k(y_true, y_pred, k, *, mask=None, label_format=None, gain="exponential",
+              empty="skip", ties="first"):
+    """NDCG@k per list: DCG@k / ideal DCG@k (Järvelin & Kekäläinen, 2002).
+
+    DCG@k = sum_{i <= k} g(rel_i) / log2(i + 1), g = 2^rel - 1 (``"exponential"``) or rel
+    (``"linear"``, trec_eval ``ndcg_cut_k``). The ideal ranking sorts the list's valid
+    labels descending. Ids and class ids give rel = 1.
+    """
+    _inputs.check_option("gain", gain, ("exponential", "linear"))
+    formula = functools.partial(_formulas.ndcg, gain=gain)
+    return _evaluate("ndcg", formula, y_true, y_pred, k, mask=mask,
+                     label_format=label_format, empty=empty, ties=ties)
+
+
+def dcg_at_k(y_true, y_pred, k, *, mask=None, label_format=None, gain="exponential",
+             empty="skip", ties="first"):
+    """DCG@k per list (not normalised), as in :func:`ndcg_at_k`; ``empty`` applies when n_rel == 0."""
+    _inputs.check_option("gain", gain, ("exponential", "linear"))
+    formula = functools.partial(_formulas.dcg, gain=gain)
+    return _evaluate("dcg", formula, y_true, y_pred, k, mask=mask,
+                     label_format=label_format, empty=empty, ties=ties)
+
+
+def r_precision(y_true, y_pred, *, mask=None, label_format=None, empty="skip", ties="first"):
+    """R-precision per list: hits@R / R with R = n_rel (trec_eval ``Rprec``)."""
+    return _evaluate("r_precision", _formulas.r_precision, y_true, y_pred, _NO_CUTOFF, mask=mask,
+                     label_format=label_format, empty=empty, ties=ties)
+
+
+def weighted_mean(values, sample_weight=None):
+    """Weighted mean over lists of per-list values, ignoring NaN entries.
+
+    Returns sum(w * v) / sum(w) over the lists whose value is not NaN, and 0.0 when no
+    list remains (or their weights sum to 0): "a metric that has seen no countable list
+    reports 0.0". NaN marks both lists skipped by ``empty="skip"`` and lists with NaN
+    scores; this function cannot tell them apart and drops both, so a NaN score does
+    *not* propagate to the mean here.
+
+    ``values`` may also be the dict a list ``k`` returns; the result is then a dict of means.
+    ``sample_weight`` is ``[B]``, ``[B, 1]`` or None (every list weighs 1).
+    """
+    if isinstance(values, dict):
+        return {key: weighted_mean(value, sample_weight) for key, value in values.items()}
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1:
+        raise ValueError(f"values must be per-list values of shape [B], got shape {values.shape}")
+    if sample_weight is None:
+        weights = np.ones_like(values)
+    else:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+        if weights.ndim == 2 and weights.shape[1] == 1:
+            weights = weights[:, 0]
+        if weights.shape != values.shape:
+            raise ValueError(f"sample_weight must have shape [B] or [B, 1] with B={values.shape[0]}, "
+                             f"got shape {weights.shape}")
+    keep = ~np.isnan(values)
+    total = float(np.sum(weights[keep]))
+    if total == 0.0:
+        return 0.0
+    return float(np.sum(weights[keep] * values[keep]) / total)

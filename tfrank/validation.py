@@ -21,7 +21,8 @@ TIES = ("first", "expected")
 
 def _shown(value):
     if isinstance(value, (tf.Tensor, tf.RaggedTensor, tf.Variable)) or hasattr(value, "shape"):
-        return f"a {getattr(value, 'dtype', '?')} tensor of shape {_shape(value)}"
+        dtype = getattr(value, "dtype", "?")
+        return f"a {getattr(dtype, 'name', dtype)} tensor of shape {_shape(value)}"
     return f"{value!r} ({type(value).__name__})"
 
 

@@ -1,0 +1,76 @@
+"""Shared test data: random batches of lists in every label format tfrank accepts.
+
+`make_batch` draws one set of lists and expresses it in the requested format, so the
+same lists can be fed to tfrank (TF) and to tfrank.reference (NumPy) and the two
+compared; formats that describe the same lists must also agree with each other.
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+FORMATS = ("dense", "graded", "ids", "ragged", "class", "class_2d")
+
+
+def make_batch(seed, fmt, *, batch=12, items=9, pad=True, mask=False, weights=False, ties=False):
+    """Returns dict(y_true, y_pred, mask, sample_weight, ref_true) for one random batch.
+
+    ``ref_true`` is y_true in a form the NumPy reference reads (lists of lists for ragged).
+    Some lists are deliberately empty (no relevant item) and some items padded/masked.
+    """
+    rng = np.random.default_rng(seed)
+    scores = rng.normal(size=(batch, items)).astype(np.float32)
+    if ties:
+        scores = np.round(scores * 2) / 2  # quantised scores: many ties
+    mask_array = rng.random((batch, items)) > 0.2 if mask else None
+    out = {"y_pred": scores, "mask": mask_array, "sample_weight": None}
+    if weights:
+        out["sample_weight"] = rng.uniform(0.1, 3.0, size=batch).astype(np.float32)
+    if fmt in ("class", "class_2d"):
+        ids = rng.integers(0, items, size=batch)
+        out["y_true"] = ids if fmt == "class" else ids[:, None]
+    elif fmt in ("dense", "graded"):
+        top = 1 if fmt == "dense" else 3
+        labels = rng.integers(0, top + 1, size=(batch, items)) * (rng.random((batch, items)) < 0.35)
+        if pad:
+            labels = np.where(rng.random((batch, items)) < 0.15, -1, labels)
+        labels[0] = np.where(labels[0] > 0, 0, labels[0])  # an empty list
+        out["y_true"] = labels.astype(np.float32)
+    else:
+        rows = []
+        for b in range(batch):
+            n = 0 if b == 0 else min(int(rng.integers(0, 4)), items)
+            rows.append(sorted(rng.choice(items, size=n, replace=False).tolist()))
+        if fmt == "ragged":
+            out["y_true"] = tf.ragged.constant(rows, dtype=tf.int64, ragged_rank=1)
+        else:
+            width = max(len(r) for r in rows) + (1 if pad else 0)
+            out["y_true"] = np.array([r + [-1] * (width - len(r)) for r in rows], dtype=np.int32)
+        out["ref_true"] = rows if fmt == "ragged" else out["y_true"]
+    out.setdefault("ref_true", out["y_true"])
+    return out
+
+
+def assert_lists_close(actual, expected, atol=1e-5):
+    """Per-list values equal, NaN (skipped list) where the reference has NaN; dicts key by key."""
+    if isinstance(expected, dict):
+        assert list(actual) == list(expected)
+        for name in expected:
+            assert_lists_close(actual[name], expected[name], atol)
+        return
+    actual, expected = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
+    assert actual.shape == expected.shape
+    np.testing.assert_array_equal(np.isnan(actual), np.isnan(expected))
+    np.testing.assert_allclose(actual[~np.isnan(actual)], expected[~np.isnan(expected)], atol=atol)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keras_state():
+    yield
+    import keras
+
+    keras.backend.clear_session()

@@ -115,7 +115,7 @@ class PrecisionAtK(RankingMetric):
 
     >>> import tfrank
     >>> m = tfrank.PrecisionAtK(k=2)
-    >>> m.update_state([[1, 0, 0, 1], [0, 0, 1, 0]], [[0.9, 0.8, 0.1, 0.7], [0.1, 0.2, 0.3, 0.4]])
+    >>> m.update_state([[1., 0., 0., 1.], [0., 0., 1., 0.]], [[0.9, 0.8, 0.1, 0.7], [0.1, 0.2, 0.3, 0.4]])
     >>> float(m.result())
     0.5
     >>> m.name

@@ -114,7 +114,7 @@ def check_sample_weight(sample_weight, y_pred):
         raise invalid(
             "sample_weight",
             sample_weight,
-            f"one weight per list: a scalar, [batch] or [batch, 1] with batch={_shape(y_pred)[1:].split(',')[0]}",
+            f"one weight per list: a scalar, [batch] or [batch, 1] with batch = y_pred.shape[0] = {y_pred.shape[0]}",
         )
 
 

@@ -148,10 +148,12 @@ def _tfds_lists(dataset, max_items, max_lists):
     return x, y
 
 
-def _standardise(x_train, y_train, x_val):
+def _standardise(x_train, y_train, x_val, y_val):
+    """Standardises with the training items' statistics; padding items stay all-zero."""
     valid = x_train[y_train >= 0]
     mean, std = valid.mean(axis=0), valid.std(axis=0) + 1e-6
-    return ((x_train - mean) / std).astype(np.float32), ((x_val - mean) / std).astype(np.float32)
+    scale = lambda x, y: np.where((y >= 0)[..., None], (x - mean) / std, 0.0).astype(np.float32)  # noqa: E731
+    return scale(x_train, y_train), scale(x_val, y_val)
 
 
 def load_tfds(name, *, data_dir=None, max_items=200, max_lists=None):
@@ -188,7 +190,7 @@ def load_tfds(name, *, data_dir=None, max_items=200, max_lists=None):
     x_val, y_val = _tfds_lists(val, max_items, max_lists)
     if x_val.shape[2] != x_train.shape[2]:
         raise DataError(f"tfds:{name}: train and {val_split} splits have different feature sizes")
-    x_train, x_val = _standardise(x_train, y_train, x_val)
+    x_train, x_val = _standardise(x_train, y_train, x_val, y_val)
     description = (
         f"TFDS {name}: rank each query's documents ({x_train.shape[1]} at most), "
         f"relevant = graded label > 0, validation split {val_split!r}"

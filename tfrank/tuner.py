@@ -121,7 +121,7 @@ def objective(name):
     >>> tfrank.objective("val_precison_at_10")
     Traceback (most recent call last):
     ...
-    ValueError: name must be a tfrank log name ... Did you mean 'val_precision_at_10'?
+    ValueError: name must be a tfrank log name ... Did you mean 'val_precision_at_10'? ...
 
     In a search: ``keras_tuner.BayesianOptimization(build_model,
     objective=tfrank.objective("val_precision_at_10"), max_trials=20,

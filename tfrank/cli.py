@@ -84,7 +84,7 @@ def _progress(max_trials):
             best[kind] = max(best.get(kind, score), score)
         shown = "failed" if score is None else f"{score:.4f}"
         done = f"best {best[kind]:.4f}" if kind in best else "no result yet"
-        print(f"[{kind}] trial {trial.trial_id} ({int(trial.trial_id) + 1} of {max_trials}): {hps} -> {shown} ({done}, {seconds:.1f} s)",
+        print(f"[{kind}] trial {int(trial.trial_id)} ({int(trial.trial_id) + 1} of {max_trials}): {hps} -> {shown} ({done}, {seconds:.1f} s)",
               flush=True)
 
     return report

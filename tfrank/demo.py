@@ -10,6 +10,7 @@ imported inside the functions that need them.
 import json
 import os
 import time
+import warnings
 
 import keras
 import numpy as np
@@ -44,7 +45,7 @@ def build_model(hp, n_features, k, metric="precision"):
     model = keras.Model(inputs, scores)
     metric_cls = {"precision": tfrank.PrecisionAtK, "recall": tfrank.RecallAtK}[metric]
     model.compile(
-        optimizer=keras.optimizers.Adam(hp.Float("learning_rate", 1e-4, 3e-2, sampling="log")),
+        optimizer=keras.optimizers.Adam(hp.Float("learning_rate", 1e-4, 1e-1, sampling="log")),
         loss=listwise_softmax_loss,
         metrics=[metric_cls(k=k)],
     )
@@ -121,14 +122,17 @@ def search(data, *, kind="bayesian", k=3, metric="precision", max_trials=10, epo
         on_trial=on_trial,
     )
     started = time.perf_counter()
-    tuner.search(
-        data.x_train,
-        data.y_train,
-        validation_data=(data.x_val, data.y_val),
-        epochs=epochs,
-        batch_size=batch_size,
-        verbose=0,
-    )
+    with warnings.catch_warnings():
+        # scikit-learn's Gaussian process warns when a length scale hits its bound; harmless here.
+        warnings.filterwarnings("ignore", message=".*close to the specified (lower|upper) bound")
+        tuner.search(
+            data.x_train,
+            data.y_train,
+            validation_data=(data.x_val, data.y_val),
+            epochs=epochs,
+            batch_size=batch_size,
+            verbose=0,
+        )
     rows = trial_rows(tuner)
     best = tuner.oracle.get_best_trials(1)
     if not best or best[0].score is None:
@@ -190,13 +194,16 @@ def plot(results, path):
 
     fig, ax = plt.subplots(figsize=(7, 4), dpi=120)
     for result, colour in zip(results, ("tab:blue", "tab:orange")):
-        trials = [row["trial"] + 1 for row in result["trials"]]
+        trials = [row["trial"] for row in result["trials"]]
         scores = [row["score"] for row in result["trials"]]
         label = {"bayesian": "BayesianOptimization", "random": "RandomSearch"}[result["tuner"]]
         ax.plot(trials, [np.nan if s is None else s for s in scores], "o", color=colour, alpha=0.6,
                 label=f"{label}: trial")
         ax.step(trials, [np.nan if s is None else s for s in best_so_far(scores)], where="post", color=colour,
                 label=f"{label}: best so far")
+    initial = results[0].get("num_initial_points")
+    if initial:
+        ax.axvspan(-0.5, initial - 0.5, color="0.9", zorder=0, label="Bayesian: random start")
     ax.set_xlabel("trial")
     ax.set_ylabel(results[0]["objective"])
     ax.set_title(f"keras-tuner maximising {results[0]['objective']} (tfrank)")

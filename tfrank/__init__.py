@@ -11,6 +11,7 @@ _backend.check()
 
 from tfrank import ops  # noqa: E402
 from tfrank.metrics import PrecisionAtK, RankingMetric, RecallAtK  # noqa: E402
+from tfrank.tuner import objective, objectives  # noqa: E402  (imports keras_tuner only when called)
 
 __version__ = "0.1.0"
-__all__ = ["PrecisionAtK", "RecallAtK", "RankingMetric", "ops", "__version__"]
+__all__ = ["PrecisionAtK", "RecallAtK", "RankingMetric", "objective", "objectives", "ops", "__version__"]

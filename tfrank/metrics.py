@@ -24,7 +24,7 @@ class RankingMetric(keras.metrics.Metric):
     """
 
     base = None
-    direction = "max"  # keras-tuner reads this to infer the objective's direction
+    direction = "max"  # informational: keras-tuner 1.4 never reads it; use tfrank.objective(name)
 
     def __init__(self, k=10, *, name=None, dtype=None, label_format=None, empty="skip", ties="first", **options):
         self._ks = validation.check_k(k)

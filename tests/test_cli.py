@@ -1,0 +1,92 @@
+"""`tfrank` command line: help, bad options (exit code 2), and the results of a tiny demo run."""
+
+import json
+
+import pytest
+
+from tfrank import cli, demo
+
+
+def _exit_code(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    return info.value.code, capsys.readouterr()
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["demo", "--help"]])
+def test_help(argv, capsys):
+    code, out = _exit_code(argv, capsys)
+    assert code == 0
+    assert "usage: tfrank" in out.out
+    if argv[0] == "demo":
+        for option in ("--max-trials", "--epochs", "--out", "--k", "--seed", "--dataset", "--compare", "--resume"):
+            assert option in out.out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        ([], "the following arguments are required: {demo,bench}"),
+        (["fly"], "invalid choice: 'fly'"),
+        (["demo", "--max-trials", "0"], "argument --max-trials: must be a positive int, got '0'"),
+        (["demo", "--epochs", "two"], "argument --epochs: must be a positive int, got 'two'"),
+        (["demo", "--k", "1.5"], "argument --k: must be a positive int, got '1.5'"),
+        (["demo", "--seed", "x"], "argument --seed: invalid int value: 'x'"),
+        (["demo", "--dataset", "mnist"], "argument --dataset: must be 'digits' (scikit-learn's bundled images"),
+        (["demo", "--dataset", "tfds:"], "argument --dataset: must be 'digits'"),
+        (["demo", "--compare", "grid"], "argument --compare: invalid choice: 'grid' (choose from"),
+        (["demo", "--metric", "ndcg"], "argument --metric: invalid choice: 'ndcg'"),
+        (["demo", "--trials", "3"], "unrecognized arguments: --trials 3"),
+    ],
+)
+def test_bad_options_exit_2_with_a_clear_message(argv, message, capsys):
+    code, out = _exit_code(argv, capsys)
+    assert code == 2
+    assert message in out.err
+    assert "Traceback" not in out.err
+
+
+def test_bench_subcommand_is_registered():
+    subcommands = cli.parser()._subparsers._group_actions[0].choices
+    assert {"demo", "bench"} <= set(subcommands)
+
+
+def test_demo_writes_results_and_plot(tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["demo", "--max-trials", "2", "--epochs", "1", "--max-lists", "64", "--out", str(out), "--compare", "random"]
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "[bayesian] trial 0 (1 of 2)" in printed and "[random] trial 1 (2 of 2)" in printed
+    assert "| trial | layers | units | dropout | learning_rate | val_precision_at_3 | best so far |" in printed
+
+    results = json.loads((out / "results.json").read_text())
+    assert results["objective"] == "val_precision_at_3" and results["direction"] == "max"
+    assert results["tuner"] == "bayesian" and results["num_initial_points"] == 1
+    for search in (results, results["compare"]["random"]):
+        scores = [trial["score"] for trial in search["trials"]]
+        assert [trial["trial"] for trial in search["trials"]] == [0, 1]
+        assert all(trial["status"] == "COMPLETED" for trial in search["trials"])
+        assert all(0.0 <= s <= 1.0 for s in scores)
+        assert search["best_score"] == max(scores)
+        best = search["trials"][search["best_trial"]]
+        assert best["score"] == search["best_score"] and best["hyperparameters"] == search["best_hyperparameters"]
+        assert set(search["best_hyperparameters"]) == {"layers", "units", "dropout", "learning_rate"}
+    assert (out / "tuner" / "bayesian").is_dir() and (out / "tuner" / "random").is_dir()
+    assert (out / "search.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_reports_missing_tfds_data_without_a_traceback(tmp_path, capsys):
+    argv = ["demo", "--dataset", "tfds:mslr_web/10k_fold1", "--data-dir", str(tmp_path), "--out", str(tmp_path)]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert "is not prepared in" in err and str(tmp_path) in err
+    assert "tfds.load('mslr_web/10k_fold1'" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "scores, expected",
+    [([0.2, None, 0.5, 0.4], [0.2, 0.2, 0.5, 0.5]), ([None, 0.1], [None, 0.1]), ([], [])],
+)
+def test_best_so_far(scores, expected):
+    assert demo.best_so_far(scores) == expected

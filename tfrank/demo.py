@@ -1,0 +1,221 @@
+"""The search behind ``tfrank demo``: a keras-tuner search that maximises a tfrank metric.
+
+A small per-item scorer (an MLP applied to every item of a list, giving scores
+``[B, N]``) is trained with a list-wise softmax loss; keras-tuner tunes its width,
+depth, dropout and learning rate on ``val_precision_at_{k}`` logged by
+``tfrank.PrecisionAtK`` during ``model.fit``. keras_tuner and matplotlib are
+imported inside the functions that need them.
+"""
+
+import json
+import os
+import time
+import warnings
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import tfrank
+
+TUNERS = ("bayesian", "random")
+
+
+def listwise_softmax_loss(y_true, y_pred):
+    """Softmax cross-entropy over each list's valid items (labels >= 0), targets ∝ label.
+
+    A list with no relevant item contributes 0; padding (label < 0) is left out.
+    """
+    valid = y_true >= 0.0
+    gains = tf.where(valid, y_true, 0.0)
+    logits = tf.where(valid, y_pred, tf.fill(tf.shape(y_pred), tf.constant(-1e9, y_pred.dtype)))
+    targets = tf.math.divide_no_nan(gains, tf.reduce_sum(gains, axis=1, keepdims=True))
+    return -tf.reduce_sum(targets * tf.nn.log_softmax(logits, axis=1), axis=1)
+
+
+def build_model(hp, n_features, k, metric="precision"):
+    """The hypermodel: tfrank metrics are created here, inside build(hp), for every trial."""
+    inputs = keras.Input(shape=(None, n_features), name="items")
+    hidden = inputs
+    for layer in range(hp.Int("layers", 1, 2)):
+        hidden = keras.layers.Dense(hp.Int("units", 16, 128, step=16), activation="relu", name=f"dense_{layer}")(hidden)
+        hidden = keras.layers.Dropout(hp.Float("dropout", 0.0, 0.5, step=0.1))(hidden)
+    scores = keras.layers.Dense(1, name="score")(hidden)
+    scores = keras.layers.Reshape((-1,), name="scores")(scores)
+    model = keras.Model(inputs, scores)
+    metric_cls = {"precision": tfrank.PrecisionAtK, "recall": tfrank.RecallAtK}[metric]
+    model.compile(
+        optimizer=keras.optimizers.Adam(hp.Float("learning_rate", 1e-4, 1e-1, sampling="log")),
+        loss=listwise_softmax_loss,
+        metrics=[metric_cls(k=k)],
+    )
+    return model
+
+
+def initial_points(max_trials):
+    """Random trials before the Gaussian process takes over: at most a third of the budget.
+
+    keras-tuner's default is 3 x the number of hyperparameters (12 here): with a
+    smaller budget the whole "Bayesian" search would be random.
+    """
+    return max(1, min(3, max_trials // 3))
+
+
+def make_tuner(kind, hypermodel, objective, *, max_trials, seed, directory, project, overwrite, on_trial=None):
+    """A BayesianOptimization or RandomSearch tuner that reports each finished trial."""
+    import keras_tuner
+
+    base = {"bayesian": keras_tuner.BayesianOptimization, "random": keras_tuner.RandomSearch}[kind]
+    extra = {"num_initial_points": initial_points(max_trials)} if kind == "bayesian" else {}
+
+    class ReportingTuner(base):
+        def on_trial_end(self, trial):
+            super().on_trial_end(trial)
+            if on_trial is not None:
+                on_trial(kind, self.oracle.get_trial(trial.trial_id))
+
+    return ReportingTuner(
+        hypermodel,
+        objective=objective,
+        max_trials=max_trials,
+        seed=seed,
+        directory=directory,
+        project_name=project,
+        overwrite=overwrite,
+        **extra,
+    )
+
+
+def trial_rows(tuner):
+    """Finished trials in order: id, status, score (None if it failed), hyperparameters."""
+    rows = []
+    for trial_id, trial in sorted(tuner.oracle.trials.items(), key=lambda item: int(item[0])):
+        score = trial.score
+        rows.append(
+            {
+                "trial": int(trial_id),
+                "status": str(trial.status),
+                "score": None if score is None or not np.isfinite(score) else float(score),
+                "hyperparameters": dict(trial.hyperparameters.values),
+            }
+        )
+    return rows
+
+
+def search(data, *, kind="bayesian", k=3, metric="precision", max_trials=10, epochs=5, seed=0, out="tfrank-demo",
+           resume=False, batch_size=64, on_trial=None):
+    """Runs one search on `RankingData`; returns its summary dict (best score, trials, ...)."""
+    import keras_tuner
+
+    objective_name = f"val_{metric}_at_{k}"
+    n_features = data.x_train.shape[-1]
+    keras.utils.set_random_seed(seed)
+    tuner = make_tuner(
+        kind,
+        lambda hp: build_model(hp, n_features, k, metric),
+        tfrank.objective(objective_name),
+        max_trials=max_trials,
+        seed=seed,
+        directory=os.path.join(out, "tuner"),
+        project=kind,
+        overwrite=not resume,
+        on_trial=on_trial,
+    )
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        # scikit-learn's Gaussian process warns when a length scale hits its bound; harmless here.
+        warnings.filterwarnings("ignore", message=".*close to the specified (lower|upper) bound")
+        tuner.search(
+            data.x_train,
+            data.y_train,
+            validation_data=(data.x_val, data.y_val),
+            epochs=epochs,
+            batch_size=batch_size,
+            verbose=0,
+        )
+    rows = trial_rows(tuner)
+    best = tuner.oracle.get_best_trials(1)
+    if not best or best[0].score is None:
+        raise RuntimeError(f"every trial of the {kind} search failed; see the keras-tuner output above")
+    return {
+        "tuner": kind,
+        "objective": objective_name,
+        "direction": "max",
+        "best_score": float(best[0].score),
+        "best_trial": int(best[0].trial_id),
+        "best_hyperparameters": dict(best[0].hyperparameters.values),
+        "num_initial_points": initial_points(max_trials) if kind == "bayesian" else None,
+        "trials": rows,
+        "seconds": round(time.perf_counter() - started, 1),
+        "keras_tuner": keras_tuner.__version__,
+    }, tuner
+
+
+# === Reporting ===
+
+
+def best_so_far(scores):
+    """Running maximum, skipping failed trials (None): ``[0.2, None, 0.5, 0.4] -> [0.2, 0.2, 0.5, 0.5]``."""
+    best, out = None, []
+    for score in scores:
+        if score is not None and (best is None or score > best):
+            best = score
+        out.append(best)
+    return out
+
+
+def table(result):
+    """A fixed-width text table of a search's trials, the best one starred."""
+    names = list(dict.fromkeys(name for row in result["trials"] for name in row["hyperparameters"]))
+    header = ["trial", *names, result["objective"], "best so far"]
+    lines = []
+    for row, best in zip(result["trials"], best_so_far([r["score"] for r in result["trials"]])):
+        values = [_fmt(row["hyperparameters"].get(name)) for name in names]
+        score = "failed" if row["score"] is None else f"{row['score']:.4f}"
+        star = " *" if row["trial"] == result["best_trial"] else ""
+        lines.append([str(row["trial"]), *values, score + star, "" if best is None else f"{best:.4f}"])
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    render = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    return "\n".join([render(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(render, lines)])
+
+
+def _fmt(value):
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return "" if value is None else str(value)
+
+
+def plot(results, path):
+    """PNG: the objective of every trial (dots) and the best so far (step line), one colour per tuner."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib import pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=120)
+    for result, colour in zip(results, ("tab:blue", "tab:orange")):
+        trials = [row["trial"] for row in result["trials"]]
+        scores = [row["score"] for row in result["trials"]]
+        label = {"bayesian": "BayesianOptimization", "random": "RandomSearch"}[result["tuner"]]
+        ax.plot(trials, [np.nan if s is None else s for s in scores], "o", color=colour, alpha=0.6,
+                label=f"{label}: trial")
+        ax.step(trials, [np.nan if s is None else s for s in best_so_far(scores)], where="post", color=colour,
+                label=f"{label}: best so far")
+    initial = results[0].get("num_initial_points")
+    if initial:
+        ax.axvspan(-0.5, initial - 0.5, color="0.9", zorder=0, label="Bayesian: random start")
+    ax.set_xlabel("trial")
+    ax.set_ylabel(results[0]["objective"])
+    ax.set_title(f"keras-tuner maximising {results[0]['objective']} (tfrank)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def write_results(summary, path):
+    with open(path, "w") as f:
+        json.dump(summary, f, indent=2, default=str)
+    return path

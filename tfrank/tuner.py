@@ -1,0 +1,151 @@
+"""keras-tuner glue: objectives for tfrank's log names.
+
+keras-tuner 1.4.x cannot infer the direction of a plain string objective such as
+``objective="val_precision_at_10"``: ``keras_tuner.engine.metrics_tracking.
+infer_metric_direction`` only knows Keras' own metric and loss names, and it never
+reads a metric's ``direction`` attribute. The tuner then raises ``Could not infer
+optimization direction`` (and its message suggests ``direction="min"``, which would
+make the search minimise a ranking metric). Pass ``tfrank.objective(name)`` instead,
+which is ``keras_tuner.Objective(name, "max")`` after checking that ``name`` is a
+tfrank log name. There is no public hook to teach keras-tuner new names (only its
+private tables), and tfrank patches nothing at import time.
+
+keras_tuner is imported only when an objective is built: ``import tfrank`` works
+without it.
+"""
+
+import difflib
+import re
+
+# Bases of the cut-off metrics: log name "{base}_at_{k}".
+CUTOFF_BASES = ("precision", "recall", "f1", "hit_rate", "mrr", "map", "ndcg", "dcg")
+# Dataset-level budget metrics: log name "{base}_at_budget_{n}".
+BUDGET_BASES = ("precision", "recall")
+
+_POSITIVE = r"[1-9][0-9]*"
+_METRIC = (
+    rf"(?:{'|'.join(CUTOFF_BASES)})_at_{_POSITIVE}"
+    r"|r_precision"
+    rf"|(?:{'|'.join(BUDGET_BASES)})_at_budget_{_POSITIVE}"
+)
+# Optional "val_", optional output prefix ("items_"), then the metric's own name.
+_LOG_NAME = re.compile(rf"(?P<val>val_)?(?P<output>[A-Za-z0-9_.\-/]+_)??(?P<metric>{_METRIC})")
+
+KNOWN_FORMS = (
+    "{base}_at_{k} for base in " + ", ".join(CUTOFF_BASES),
+    "r_precision",
+    "precision_at_budget_{n}, recall_at_budget_{n}",
+)
+
+
+def parse(name):
+    """Splits a tfrank log name into ``(validation, output, metric)`` or returns None.
+
+    >>> parse("val_items_precision_at_10")
+    (True, 'items', 'precision_at_10')
+    >>> parse("ndcg_at_5")
+    (False, None, 'ndcg_at_5')
+    >>> parse("val_accuracy") is None
+    True
+    """
+    if not isinstance(name, str):
+        return None
+    match = _LOG_NAME.fullmatch(name)
+    if match is None:
+        return None
+    output = match.group("output")
+    return bool(match.group("val")), output[:-1] if output else None, match.group("metric")
+
+
+def _examples():
+    names = [f"{base}_at_{k}" for base in CUTOFF_BASES for k in (1, 3, 5, 10, 20, 100)]
+    names += ["r_precision"] + [f"{base}_at_budget_{n}" for base in BUDGET_BASES for n in (10, 100, 1000)]
+    return names + [f"val_{name}" for name in names]
+
+
+def unknown_name_error(name):
+    """The ValueError for a name that is no tfrank log name, suggesting the closest known one."""
+    from tfrank import validation
+
+    hint = ""
+    if isinstance(name, str):
+        candidates = _examples()
+        # Keep the user's own output prefix when suggesting (val_items_precison_at_10).
+        for i, ch in enumerate(name):
+            if ch == "_":
+                candidates += [name[: i + 1] + c for c in _examples() if not c.startswith("val_")]
+        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+    valid = (
+        f"a tfrank log name ({'; '.join(KNOWN_FORMS)}; k and n positive ints; optionally prefixed "
+        "by 'val_' and by a model output's name, as in 'val_items_precision_at_10')"
+    )
+    if isinstance(name, str) and name.endswith("_at_k"):
+        hint += " A metric built with a list of k logs one name per k (precision_at_5, precision_at_10, ...)."
+    error = ValueError if isinstance(name, str) else TypeError
+    message = str(validation.invalid("name", name, valid))
+    other = " For a metric that is not tfrank's, use keras_tuner.Objective(name, direction)."
+    return error(message + "." + hint + other)
+
+
+def objective(name):
+    """The keras-tuner objective that maximises the tfrank metric logged as ``name``.
+
+    ``objective("val_precision_at_10") == keras_tuner.Objective("val_precision_at_10", "max")``.
+    Every tfrank metric is "higher is better", so the direction is always ``"max"``.
+
+    NOTE: keras-tuner 1.4.x raises for a plain string objective it does not know (its
+    message even suggests ``direction="min"``); this function is the fix. Use the
+    ``val_`` name to select on held-out data; a train name is accepted too.
+
+    Args:
+        name: a tfrank log name: ``{base}_at_{k}`` (base precision, recall, f1,
+            hit_rate, mrr, map, ndcg, dcg), ``r_precision``, ``precision_at_budget_{n}``
+            or ``recall_at_budget_{n}``, optionally prefixed by ``val_`` and by a model
+            output's name (``val_items_precision_at_10`` for an output called "items").
+
+    Returns:
+        ``keras_tuner.Objective(name, "max")``.
+
+    Raises:
+        ValueError: ``name`` is no tfrank log name; the message lists the known forms
+            and suggests the closest name (TypeError when it is not a str).
+        ImportError: keras-tuner is not installed (``pip install "tfrank[tuner]"``).
+
+    Example:
+
+    >>> import tfrank
+    >>> obj = tfrank.objective("val_precision_at_10")
+    >>> obj.name, obj.direction
+    ('val_precision_at_10', 'max')
+    >>> tfrank.objective("val_precison_at_10")
+    Traceback (most recent call last):
+    ...
+    ValueError: name must be a tfrank log name ... Did you mean 'val_precision_at_10'? ...
+
+    In a search: ``keras_tuner.BayesianOptimization(build_model,
+    objective=tfrank.objective("val_precision_at_10"), max_trials=20,
+    num_initial_points=5)`` with ``model.compile(..., metrics=[tfrank.PrecisionAtK(k=10)])``
+    inside ``build_model(hp)``.
+    """
+    if parse(name) is None:
+        raise unknown_name_error(name)
+    try:
+        import keras_tuner
+    except ImportError as err:
+        raise ImportError(
+            f'tfrank.objective needs keras-tuner ({err}). Install it with: pip install "tfrank[tuner]"'
+        ) from err
+    return keras_tuner.Objective(name, "max")
+
+
+def objectives(*names):
+    """A list of `objective` s, e.g. to pass several to a tuner.
+
+    NOTE: given a list, keras-tuner optimises one combined value (the sum of the
+    objectives, each signed by its direction), not each one separately.
+
+    >>> [o.name for o in objectives("val_precision_at_5", "val_recall_at_5")]
+    ['val_precision_at_5', 'val_recall_at_5']
+    """
+    return [objective(name) for name in names]

@@ -10,7 +10,9 @@ from tfrank import _backend
 _backend.check()
 
 from tfrank import ops  # noqa: E402
+from tfrank.budget import PrecisionAtBudget, RecallAtBudget, precision_at_budget, recall_at_budget  # noqa: E402
 from tfrank.metrics import PrecisionAtK, RankingMetric, RecallAtK  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["PrecisionAtK", "RecallAtK", "RankingMetric", "ops", "__version__"]
+__all__ += ["PrecisionAtBudget", "RecallAtBudget", "precision_at_budget", "recall_at_budget"]

@@ -130,7 +130,7 @@ def check_per_example(arg, tensor, what):
     shape = tensor.shape
     if what == "float scores" and not tensor.dtype.is_floating:
         raise invalid(arg, tensor, f"{what} of shape [batch] or [batch, 1]", TypeError)
-    if not (shape.rank == 1 or (shape.rank == 2 and shape[1] in (1, None))):
+    if shape.rank is not None and not (shape.rank == 1 or (shape.rank == 2 and shape[1] in (1, None))):
         raise invalid(arg, tensor, f"{what} of shape [batch] or [batch, 1] (one per example)")
 
 

@@ -245,3 +245,26 @@ def test_fraud_data_is_rare_stratified_and_seeded():
     np.testing.assert_array_equal(load_fraud(positive_rate=0.1, seed=3).x_val, data.x_val)
     with pytest.raises(ValueError, match="positive_rate must be"):
         load_fraud(positive_rate=0.5)
+
+
+def test_property_streaming_equals_reference():
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+
+    @hypothesis.settings(max_examples=30, deadline=None, derandomize=True)
+    @hypothesis.given(
+        rows=st.lists(st.tuples(st.integers(0, 4), st.booleans(), st.integers(0, 2)), min_size=0, max_size=40),
+        cuts=st.lists(st.integers(0, 40), max_size=5),
+        budget=st.integers(1, 12),
+        base=st.sampled_from(sorted(CLASSES)),
+    )
+    def check(rows, cuts, budget, base):
+        # Scores from 5 values (ties everywhere), weights 0, 1 or 2.
+        scores = np.array([r[0] / 4.0 for r in rows], np.float32)
+        labels = np.array([float(r[1]) for r in rows], np.float32)
+        w = np.array([float(r[2]) for r in rows], np.float32)
+        points = sorted({0, len(rows), *(c for c in cuts if c < len(rows))})
+        actual = stream(CLASSES[base](budget=budget), scores, labels, w, list(zip(points[:-1], points[1:])))
+        assert actual == pytest.approx(REF[base](labels, scores, budget, sample_weight=w), abs=1e-6)
+
+    check()

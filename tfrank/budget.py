@@ -46,7 +46,7 @@ def _weights(sample_weight, scores, checks):
     if sample_weight.shape.rank == 0:
         weights = tf.fill([batch], sample_weight)
     else:
-        validation.check_per_example("sample_weight", sample_weight, "one weight per example")
+        validation.check_per_example("sample_weight", sample_weight, "a scalar or weights")
         weights = tf.reshape(sample_weight, [-1])
         checks.append(validation.assert_same_size(tf.shape(weights)[0], batch, _WEIGHT_TEXT))
     checks.append(validation.assert_non_negative(weights, "sample_weight"))
@@ -61,7 +61,7 @@ def examples(y_true, y_pred, sample_weight=None):
     fails (XLA drops assertions, so the result turns NaN instead of silently wrong).
     """
     y_pred, y_true = tf.convert_to_tensor(y_pred), tf.convert_to_tensor(y_true)
-    validation.check_per_example("y_pred", y_pred, "float scores")
+    validation.check_per_example("y_pred", y_pred, "float scores", floating=True)
     validation.check_per_example("y_true", y_true, "binary labels (0 or 1)")
     validation.check_same_batch("y_true", y_true, y_pred)
     scores = tf.reshape(tf.cast(y_pred, tf.float32), [-1])

@@ -125,10 +125,10 @@ def check_sample_weight(sample_weight, y_pred):
         )
 
 
-def check_per_example(arg, tensor, what):
+def check_per_example(arg, tensor, what, *, floating=False):
     """Dataset-level metrics take one value per example: ``[batch]`` or ``[batch, 1]``."""
     shape = tensor.shape
-    if what == "float scores" and not tensor.dtype.is_floating:
+    if floating and not tensor.dtype.is_floating:
         raise invalid(arg, tensor, f"{what} of shape [batch] or [batch, 1]", TypeError)
     if shape.rank is not None and not (shape.rank == 1 or (shape.rank == 2 and shape[1] in (1, None))):
         raise invalid(arg, tensor, f"{what} of shape [batch] or [batch, 1] (one per example)")

@@ -227,6 +227,7 @@ class PrecisionAtBudget(BudgetMetric):
     seen the empty slots count as misses (trec_eval's P@k divides by k too). Equal
     scores: the earlier-seen example wins (then the lower index in the batch). A NaN
     score or weight makes the result NaN until ``reset_state()``; 0.0 before any example.
+    Scores are compared in float32 (probabilities or logits alike: only order matters).
 
     Args:
         budget: number of examples reviewed, a positive int (a fraction is not

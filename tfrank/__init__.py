@@ -10,8 +10,21 @@ from tfrank import _backend
 _backend.check()
 
 from tfrank import ops  # noqa: E402
+from tfrank.budget import PrecisionAtBudget, RecallAtBudget, precision_at_budget, recall_at_budget  # noqa: E402
 from tfrank.metrics import PrecisionAtK, RankingMetric, RecallAtK  # noqa: E402
 from tfrank.tuner import objective, objectives  # noqa: E402  (imports keras_tuner only when called)
 
 __version__ = "0.1.0"
-__all__ = ["PrecisionAtK", "RecallAtK", "RankingMetric", "objective", "objectives", "ops", "__version__"]
+__all__ = [
+    "PrecisionAtK",
+    "RecallAtK",
+    "RankingMetric",
+    "PrecisionAtBudget",
+    "RecallAtBudget",
+    "precision_at_budget",
+    "recall_at_budget",
+    "objective",
+    "objectives",
+    "ops",
+    "__version__",
+]

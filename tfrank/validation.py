@@ -60,6 +60,14 @@ def check_k(k):
     raise invalid("k", k, valid, TypeError if not isinstance(k, (numbers.Number, list, tuple)) else ValueError)
 
 
+def check_budget(budget):
+    """Returns budget as an int: a positive number of examples (bool rejected)."""
+    if _is_positive_int(budget):
+        return int(budget)
+    valid = "a positive int (a number of examples; for a fraction f of n examples pass math.ceil(f * n))"
+    raise invalid("budget", budget, valid, ValueError if isinstance(budget, numbers.Number) else TypeError)
+
+
 def check_choice(arg, value, choices):
     if not isinstance(value, (str, type(None))) or value not in choices:
         shown = ", ".join(repr(c) for c in choices)
@@ -118,6 +126,15 @@ def check_sample_weight(sample_weight, y_pred):
         )
 
 
+def check_per_example(arg, tensor, what, *, floating=False):
+    """Dataset-level metrics take one value per example: ``[batch]`` or ``[batch, 1]``."""
+    shape = tensor.shape
+    if floating and not tensor.dtype.is_floating:
+        raise invalid(arg, tensor, f"{what} of shape [batch] or [batch, 1]", TypeError)
+    if shape.rank is not None and not (shape.rank == 1 or (shape.rank == 2 and shape[1] in (1, None))):
+        raise invalid(arg, tensor, f"{what} of shape [batch] or [batch, 1] (one per example)")
+
+
 def ambiguous_format(y_true, y_pred):
     return ValueError(
         f"y_true is an int tensor of shape {_shape(y_true)} and y_pred has shape {_shape(y_pred)}: "
@@ -159,6 +176,18 @@ def assert_integral(values, arg):
     ok = tf.reduce_all(tf.equal(values, tf.round(values)))
     text = f"{arg} holds class ids and must be whole numbers; got a fractional value, e.g. max = "
     return _assert(ok, text, tf.reduce_max(values), name="tfrank_check_integral")
+
+
+def assert_binary(labels, arg):
+    ok = tf.reduce_all((labels == 0.0) | (labels == 1.0))
+    text = f"{arg} must be binary (0 or 1) for a budget metric; got min, max = "
+    return _assert(ok, text, tf.reduce_min(labels), tf.reduce_max(labels), name="tfrank_check_binary")
+
+
+def assert_non_negative(weights, arg):
+    ok = tf.reduce_all(~(weights < 0.0))  # NaN weights pass here and poison the result instead
+    text = f"{arg} must hold non-negative weights; got min = "
+    return _assert(ok, text, tf.reduce_min(weights), name="tfrank_check_weights")
 
 
 def assert_no_empty_list(n_relevant):

@@ -6,6 +6,7 @@ Each function returns per-list values ``[B]`` (or a dict of them for a list ``k`
 :func:`weighted_mean` reduces them over lists.
 """
 
+from tfrank.reference.budget import precision_at_budget, recall_at_budget
 from tfrank.reference.metrics import (
     dcg_at_k,
     f1_at_k,
@@ -26,8 +27,10 @@ __all__ = [
     "map_at_k",
     "mrr_at_k",
     "ndcg_at_k",
+    "precision_at_budget",
     "precision_at_k",
     "r_precision",
+    "recall_at_budget",
     "recall_at_k",
     "weighted_mean",
 ]

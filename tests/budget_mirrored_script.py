@@ -1,0 +1,64 @@
+"""Run by tests/test_budget.py in a subprocess: budget metrics under MirroredStrategy on 2 logical CPUs.
+
+Logical devices must be configured before TensorFlow initialises its devices, hence a
+fresh process. Prints one JSON line: what model.evaluate / model.fit logged and what the
+NumPy whole-set reference gives on the model's own predictions.
+"""
+
+import json
+import os
+
+
+def main():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import numpy as np
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras
+
+    import tfrank
+    from tfrank.reference import budget as reference_budget
+
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    rng = np.random.default_rng(7)
+    n = 203  # batch_size 20: an uneven last batch of 3, split unevenly over the 2 replicas
+    x = rng.normal(size=(n, 4)).astype("float32")
+    y = (rng.random(n) < 0.2).astype("float32")
+    w = rng.uniform(0.0, 2.0, size=n).astype("float32")
+    w[::17] = 0.0
+
+    def metrics():
+        out = [tfrank.PrecisionAtBudget(budget=b) for b in (7, 30, 500)]
+        return out + [tfrank.RecallAtBudget(budget=b) for b in (7, 30, 500)]
+
+    with strategy.scope():
+        keras.utils.set_random_seed(0)
+        inputs = keras.Input((4,))
+        logits = keras.layers.Dense(1)(inputs)
+        # Quantised scores (straight-through, so fit still trains): many ties, also
+        # across replicas and batches.
+        tied = keras.layers.Lambda(lambda t: t + tf.stop_gradient(tf.round(t * 4.0) / 4.0 - t))(logits)
+        model = keras.Model(inputs, tied)
+        model.compile(optimizer="sgd", loss="mse", metrics=metrics(), weighted_metrics=metrics())
+    assert strategy.num_replicas_in_sync == 2
+    runs = {}
+    before = model.predict(x, batch_size=64, verbose=0).reshape(-1)
+    runs["evaluate"] = model.evaluate(x, y, sample_weight=w, batch_size=20, return_dict=True, verbose=0), before
+    history = model.fit(x, y, batch_size=32, epochs=1, validation_data=(x, y, w), validation_batch_size=20, verbose=0)
+    after = model.predict(x, batch_size=64, verbose=0).reshape(-1)
+    val_logs = {k[len("val_") :]: v[-1] for k, v in history.history.items() if k.startswith("val_")}
+    runs["fit"] = val_logs, after
+    out = {"replicas": strategy.num_replicas_in_sync, "ties": int(len(after) - len(np.unique(after)))}
+    for run, (logs, scores) in runs.items():
+        for base, fn in reference_budget.REFERENCES.items():
+            for b in (7, 30, 500):
+                name = f"{base}_at_budget_{b}"
+                out[f"{run}/{name}"] = (logs[name], fn(y, scores, b))
+                out[f"{run}/weighted_{name}"] = (logs[f"weighted_{name}"], fn(y, scores, b, sample_weight=w))
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

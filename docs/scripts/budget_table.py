@@ -1,9 +1,9 @@
-"""Measures the table in docs/readme/budget.md: thresholded Keras metrics vs budget metrics.
+"""Measures the table in the README budget section: thresholded Keras metrics vs budget metrics.
 
 Trains the same small model on tfrank.fraud.load_fraud() with and without the balanced
 class_weight of the fraud tutorial (seed 002) and reports, on the validation split, what
 Keras' thresholded metrics and tfrank's budget metrics say. Run:
-``python docs/readme/budget_table.py`` (about a minute on a 2-core CPU VM).
+``python docs/scripts/budget_table.py`` (about a minute on a 2-core CPU VM).
 """
 
 import os

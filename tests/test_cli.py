@@ -19,7 +19,8 @@ def test_help(argv, capsys):
     assert code == 0
     assert "usage: tfrank" in out.out
     if argv[0] == "demo":
-        for option in ("--max-trials", "--epochs", "--out", "--k", "--seed", "--dataset", "--compare", "--resume"):
+        for option in ("--task", "--max-trials", "--epochs", "--out", "--k", "--seed", "--dataset", "--compare",
+                       "--resume", "--budget"):
             assert option in out.out
 
 
@@ -37,6 +38,10 @@ def test_help(argv, capsys):
         (["demo", "--compare", "grid"], "argument --compare: invalid choice: 'grid' (choose from"),
         (["demo", "--metric", "ndcg"], "argument --metric: invalid choice: 'ndcg'"),
         (["demo", "--trials", "3"], "unrecognized arguments: --trials 3"),
+        (["demo", "--task", "churn"], "argument --task: invalid choice: 'churn'"),
+        (["demo", "--budget", "0"], "argument --budget: must be a positive int, got '0'"),
+        (["demo", "--budget", "5"], "--budget does not apply to --task ranking"),
+        (["demo", "--task", "fraud", "--k", "5", "--compare", "random"], "--k, --compare does not apply to --task fraud"),
     ],
 )
 def test_bad_options_exit_2_with_a_clear_message(argv, message, capsys):
@@ -72,6 +77,32 @@ def test_demo_writes_results_and_plot(tmp_path, capsys):
         assert best["score"] == search["best_score"] and best["hyperparameters"] == search["best_hyperparameters"]
         assert set(search["best_hyperparameters"]) == {"layers", "units", "dropout", "learning_rate"}
     assert (out / "tuner" / "bayesian").is_dir() and (out / "tuner" / "random").is_dir()
+    assert (out / "search.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_fraud_demo_compares_recall_and_budget_objectives(tmp_path, capsys):
+    out = tmp_path / "fraud"
+    argv = ["demo", "--task", "fraud", "--max-trials", "2", "--epochs", "3", "--budget", "8", "--out", str(out)]
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "[val_precision_at_budget_8] trial 0 (1 of 2)" in printed and "[val_recall] trial 1 (2 of 2)" in printed
+    assert "| objective | best_trial | trials_tied_at_best | val_recall | val_precision |" in printed
+
+    results = json.loads((out / "results.json").read_text())
+    assert results["task"] == "fraud" and results["budget"] == 8 and results["epochs"] == 3
+    searches = [results, results["compare"]["val_recall"]]
+    assert [s["objective"] for s in searches] == ["val_precision_at_budget_8", "val_recall"]
+    for search in searches:
+        assert all(trial["status"] == "COMPLETED" for trial in search["trials"]) and len(search["trials"]) == 2
+        assert search["best_score"] == max(trial["score"] for trial in search["trials"])
+        selected = search["selected"]
+        assert selected["objective"] == search["objective"] and selected["best_trial"] == search["best_trial"]
+        # The selected (restored) model, evaluated on the whole validation split in one batch,
+        # scores what the tuner recorded for its best epoch: both metrics are exact over the set.
+        assert selected[search["objective"]] == pytest.approx(search["best_score"], abs=1e-6)
+        assert set(search["best_hyperparameters"]) == {
+            "neurons1", "dropout_rate1", "neurons2", "dropout_rate2", "learning_rate"}
+    assert "| val_precision_at_budget_8 |" in results["comparison"] and "| val_recall |" in results["comparison"]
     assert (out / "search.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

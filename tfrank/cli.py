@@ -40,35 +40,61 @@ def dataset_name(text):
 # === tfrank demo ===
 
 
+RANKING_ONLY = ("k", "metric", "dataset", "data_dir", "compare", "max_lists")
+FRAUD_ONLY = ("budget",)
+DEFAULTS = {
+    "ranking": {"epochs": 5, "batch_size": 64, "k": 3, "metric": "precision", "dataset": "digits"},
+    "fraud": {"epochs": 30, "batch_size": 32, "budget": 10},
+}
+
+
 def register_demo(subparsers):
     parser = subparsers.add_parser(
         "demo",
         help="run a keras-tuner Bayesian search that maximises a tfrank metric",
         description=(
-            "Tune a small Keras ranking model with keras_tuner.BayesianOptimization on "
-            "val_precision_at_K, logged by tfrank.PrecisionAtK during model.fit. Default data: "
-            "query-by-example retrieval on scikit-learn's bundled digit images (no download). "
-            "Writes OUT/results.json and OUT/search.png."
+            "--task ranking (default): tune a small Keras ranking model with "
+            "keras_tuner.BayesianOptimization on val_precision_at_K, logged by tfrank.PrecisionAtK "
+            "during model.fit; data: query-by-example retrieval on scikit-learn's bundled digit images "
+            "(no download). --task fraud: two Bayesian searches of the fraud tutorial's model on a rare-"
+            "positive data set (scikit-learn's breast-cancer data), one maximising val_recall, one "
+            "val_precision_at_budget_B, and a table of what each selects. Writes OUT/results.json and "
+            "OUT/search.png."
         ),
     )
+    parser.add_argument("--task", choices=("ranking", "fraud"), default="ranking", help="which demo (default ranking)")
     parser.add_argument("--max-trials", type=positive_int, default=10, help="trials per search (default 10)")
-    parser.add_argument("--epochs", type=positive_int, default=5, help="training epochs per trial (default 5)")
-    parser.add_argument("--k", type=positive_int, default=3, help="cut-off K of the objective (default 3)")
+    parser.add_argument("--epochs", type=positive_int, help="training epochs per trial (default 5; fraud 30)")
+    parser.add_argument("--k", type=positive_int, help="ranking: cut-off K of the objective (default 3)")
     parser.add_argument(
-        "--metric", choices=("precision", "recall"), default="precision", help="objective val_{metric}_at_{K}"
+        "--metric", choices=("precision", "recall"), help="ranking: objective val_{metric}_at_{K} (default precision)"
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the data lists, weights and tuner (default 0)")
+    parser.add_argument("--budget", type=positive_int, help="fraud: cases reviewed, B in val_precision_at_budget_B (default 10)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the data, weights and tuner (default 0)")
     parser.add_argument("--out", default="tfrank-demo", help="output folder (default ./tfrank-demo)")
-    parser.add_argument("--dataset", type=dataset_name, default="digits", help="'digits' (default) or 'tfds:NAME'")
-    parser.add_argument("--data-dir", default=None, help="TFDS data directory (default: TFDS' own)")
+    parser.add_argument("--dataset", type=dataset_name, help="ranking: 'digits' (default) or 'tfds:NAME'")
+    parser.add_argument("--data-dir", default=None, help="ranking: TFDS data directory (default: TFDS' own)")
     parser.add_argument(
-        "--compare", choices=("random",), default=None, help="also run RandomSearch with the same budget"
+        "--compare", choices=("random",), default=None, help="ranking: also run RandomSearch with the same budget"
     )
     parser.add_argument("--resume", action="store_true", help="continue the search stored under --out")
-    parser.add_argument("--batch-size", type=positive_int, default=64, help="lists per batch (default 64)")
-    parser.add_argument("--max-lists", type=positive_int, default=None, help="use at most this many lists per split")
-    parser.set_defaults(func=run_demo)
+    parser.add_argument("--batch-size", type=positive_int, help="lists (fraud: examples) per batch (default 64; fraud 32)")
+    parser.add_argument("--max-lists", type=positive_int, default=None, help="ranking: at most this many lists per split")
+    parser.set_defaults(func=run_demo, parser=parser)
     return parser
+
+
+def _task_options(args):
+    """Checks that every option given belongs to ``args.task`` and fills the task's defaults."""
+    foreign = FRAUD_ONLY if args.task == "ranking" else RANKING_ONLY
+    given = [name for name in foreign if getattr(args, name) is not None]
+    if given:
+        flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        args.parser.error(f"{flags} does not apply to --task {args.task}")
+    for name, value in DEFAULTS[args.task].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    return args
 
 
 def _progress(max_trials):
@@ -95,25 +121,58 @@ def _short(value):
 
 
 def run_demo(args):
-    from tfrank import data, demo
+    from tfrank import demo
 
+    _task_options(args)
     started = time.perf_counter()
     os.makedirs(args.out, exist_ok=True)
+    ran = (_ranking_searches if args.task == "ranking" else _fraud_searches)(args)
+    if ran is None:
+        return 1
+    results, details = ran
+    output = dict(results[0])
+    output.update(
+        task=args.task,
+        **details,
+        epochs=args.epochs,
+        max_trials=args.max_trials,
+        seed=args.seed,
+        machine=f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPUs visible",
+        wall_seconds=round(time.perf_counter() - started, 1),
+        plot="search.png",
+    )
+    demo.write_results(output, os.path.join(args.out, "results.json"))
+    demo.plot(results, os.path.join(args.out, "search.png"))
+    print(f"wrote {os.path.join(args.out, 'results.json')} and {os.path.join(args.out, 'search.png')} "
+          f"({output['wall_seconds']} s in all)")
+    return 0
+
+
+def _report(label, summary):
+    from tfrank import demo
+
+    failed = sum(row["score"] is None for row in summary["trials"])
+    print(f"\n{label}: best {summary['objective']} = {summary['best_score']:.4f} (trial {summary['best_trial']}), "
+          f"{failed} failed trials, {summary['seconds']} s\n{demo.table(summary)}\n", flush=True)
+
+
+def _ranking_searches(args):
+    """The ranking demo's searches: Bayesian (and RandomSearch with --compare random)."""
+    from tfrank import data, demo
+
     try:
         dataset = data.load(args.dataset, seed=args.seed, data_dir=args.data_dir, max_lists=args.max_lists)
     except data.DataError as err:
         print(f"tfrank demo: {err}", file=sys.stderr)
-        return 1
-    objective = f"val_{args.metric}_at_{args.k}"
+        return None
     print(f"data: {dataset.summary()}\n      {dataset.description}")
     print(
-        f"search: maximise {objective}, {args.max_trials} trials x {args.epochs} epochs, "
+        f"search: maximise val_{args.metric}_at_{args.k}, {args.max_trials} trials x {args.epochs} epochs, "
         f"BayesianOptimization with {demo.initial_points(args.max_trials)} random initial points",
         flush=True,
     )
-    kinds = ["bayesian"] + ([args.compare] if args.compare else [])
     results = []
-    for kind in kinds:
+    for kind in ["bayesian"] + ([args.compare] if args.compare else []):
         summary, _ = demo.search(
             dataset,
             kind=kind,
@@ -127,28 +186,42 @@ def run_demo(args):
             batch_size=args.batch_size,
             on_trial=_progress(args.max_trials),
         )
-        failed = sum(row["score"] is None for row in summary["trials"])
-        print(f"\n{kind}: best {objective} = {summary['best_score']:.4f} (trial {summary['best_trial']}), "
-              f"{failed} failed trials, {summary['seconds']} s\n{demo.table(summary)}\n", flush=True)
+        _report(kind, summary)
         results.append(summary)
-    output = dict(results[0])
-    output.update(
-        dataset=dataset.name,
-        data=dataset.summary(),
-        k=args.k,
-        epochs=args.epochs,
+    details = {"dataset": dataset.name, "data": dataset.summary(), "k": args.k,
+               "compare": {r["tuner"]: r for r in results[1:]}}
+    return results, details
+
+
+def _fraud_searches(args):
+    """The fraud demo: the same Bayesian search on val_recall and on val_precision_at_budget_B."""
+    from tfrank import demo, fraud
+
+    data = fraud.load_fraud(seed=args.seed)
+    summary = (f"breast-cancer data with malignant as a rare class: {len(data.y_train)} training examples "
+               f"({int(data.y_train.sum())} positive), {len(data.y_val)} validation ({int(data.y_val.sum())} positive)")
+    objectives = " and ".join(fraud.objective_names(args.budget))
+    print(f"data: {summary}\nsearch: BayesianOptimization on {objectives}, {args.max_trials} trials x "
+          f"{args.epochs} epochs each, {demo.initial_points(args.max_trials)} random initial points, "
+          "balanced class_weight (as the tutorial)", flush=True)
+    results = fraud.search(
+        data,
+        budget=args.budget,
         max_trials=args.max_trials,
+        epochs=args.epochs,
         seed=args.seed,
-        compare={r["tuner"]: r for r in results[1:]},
-        machine=f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPUs visible",
-        wall_seconds=round(time.perf_counter() - started, 1),
-        plot="search.png",
+        out=args.out,
+        resume=args.resume,
+        batch_size=args.batch_size,
+        on_trial=_progress(args.max_trials),
     )
-    demo.write_results(output, os.path.join(args.out, "results.json"))
-    demo.plot(results, os.path.join(args.out, "search.png"))
-    print(f"wrote {os.path.join(args.out, 'results.json')} and {os.path.join(args.out, 'search.png')} "
-          f"({output['wall_seconds']} s in all)")
-    return 0
+    for result in results:
+        _report(result["objective"], result)
+    table = fraud.comparison_table(results, args.budget)
+    print(f"What each objective selected, on the validation split:\n{table}\n", flush=True)
+    details = {"dataset": "fraud", "data": summary, "budget": args.budget, "comparison": table,
+               "compare": {r["objective"]: r for r in results[1:]}}
+    return results, details
 
 
 # === tfrank bench (added by tfrank.bench when present) ===

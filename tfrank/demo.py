@@ -102,22 +102,24 @@ def trial_rows(tuner):
     return rows
 
 
-def search(data, *, kind="bayesian", k=3, metric="precision", max_trials=10, epochs=5, seed=0, out="tfrank-demo",
-           resume=False, batch_size=64, on_trial=None):
-    """Runs one search on `RankingData`; returns its summary dict (best score, trials, ...)."""
+def tune(kind, hypermodel, objective, *, x, y, validation_data, max_trials, epochs, seed, out, project=None,
+         resume=False, batch_size=64, on_trial=None, **fit_kwargs):
+    """Runs one keras-tuner search of ``hypermodel``; returns ``(summary dict, tuner)``.
+
+    The summary holds the objective, the best trial and its score, and every trial
+    (`trial_rows`); ``fit_kwargs`` (e.g. ``class_weight``) go to every ``model.fit``.
+    """
     import keras_tuner
 
-    objective_name = f"val_{metric}_at_{k}"
-    n_features = data.x_train.shape[-1]
     keras.utils.set_random_seed(seed)
     tuner = make_tuner(
         kind,
-        lambda hp: build_model(hp, n_features, k, metric),
-        tfrank.objective(objective_name),
+        hypermodel,
+        objective,
         max_trials=max_trials,
         seed=seed,
         directory=os.path.join(out, "tuner"),
-        project=kind,
+        project=project or kind,
         overwrite=not resume,
         on_trial=on_trial,
     )
@@ -125,22 +127,16 @@ def search(data, *, kind="bayesian", k=3, metric="precision", max_trials=10, epo
     with warnings.catch_warnings():
         # scikit-learn's Gaussian process warns when a length scale hits its bound; harmless here.
         warnings.filterwarnings("ignore", message=".*close to the specified (lower|upper) bound")
-        tuner.search(
-            data.x_train,
-            data.y_train,
-            validation_data=(data.x_val, data.y_val),
-            epochs=epochs,
-            batch_size=batch_size,
-            verbose=0,
-        )
+        tuner.search(x, y, validation_data=validation_data, epochs=epochs, batch_size=batch_size, verbose=0,
+                     **fit_kwargs)
     rows = trial_rows(tuner)
     best = tuner.oracle.get_best_trials(1)
     if not best or best[0].score is None:
         raise RuntimeError(f"every trial of the {kind} search failed; see the keras-tuner output above")
     return {
         "tuner": kind,
-        "objective": objective_name,
-        "direction": "max",
+        "objective": objective.name,
+        "direction": objective.direction,
         "best_score": float(best[0].score),
         "best_trial": int(best[0].trial_id),
         "best_hyperparameters": dict(best[0].hyperparameters.values),
@@ -149,6 +145,27 @@ def search(data, *, kind="bayesian", k=3, metric="precision", max_trials=10, epo
         "seconds": round(time.perf_counter() - started, 1),
         "keras_tuner": keras_tuner.__version__,
     }, tuner
+
+
+def search(data, *, kind="bayesian", k=3, metric="precision", max_trials=10, epochs=5, seed=0, out="tfrank-demo",
+           resume=False, batch_size=64, on_trial=None):
+    """Runs one search on `RankingData` maximising ``val_{metric}_at_{k}``; returns ``(summary, tuner)``."""
+    n_features = data.x_train.shape[-1]
+    return tune(
+        kind,
+        lambda hp: build_model(hp, n_features, k, metric),
+        tfrank.objective(f"val_{metric}_at_{k}"),
+        x=data.x_train,
+        y=data.y_train,
+        validation_data=(data.x_val, data.y_val),
+        max_trials=max_trials,
+        epochs=epochs,
+        seed=seed,
+        out=out,
+        resume=resume,
+        batch_size=batch_size,
+        on_trial=on_trial,
+    )
 
 
 # === Reporting ===
@@ -186,33 +203,45 @@ def _fmt(value):
 
 
 def plot(results, path):
-    """PNG: the objective of every trial (dots) and the best so far (step line), one colour per tuner."""
+    """PNG: every trial's objective (dots) and the best so far (step line), one colour per search.
+
+    Searches with the same objective share a panel; each other objective gets its own.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=True)
+    import matplotlib.ticker
     from matplotlib import pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=120)
-    for result, colour in zip(results, ("tab:blue", "tab:orange")):
-        trials = [row["trial"] for row in result["trials"]]
-        scores = [row["score"] for row in result["trials"]]
-        label = {"bayesian": "BayesianOptimization", "random": "RandomSearch"}[result["tuner"]]
-        ax.plot(trials, [np.nan if s is None else s for s in scores], "o", color=colour, alpha=0.6,
-                label=f"{label}: trial")
-        ax.step(trials, [np.nan if s is None else s for s in best_so_far(scores)], where="post", color=colour,
-                label=f"{label}: best so far")
-    initial = results[0].get("num_initial_points")
-    if initial:
-        ax.axvspan(-0.5, initial - 0.5, color="0.9", zorder=0, label="Bayesian: random start")
-    ax.set_xlabel("trial")
-    ax.set_ylabel(results[0]["objective"])
-    ax.set_title(f"keras-tuner maximising {results[0]['objective']} (tfrank)")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    objectives = list(dict.fromkeys(result["objective"] for result in results))
+    fig, axes = plt.subplots(1, len(objectives), figsize=(7 * len(objectives), 4), dpi=120, squeeze=False)
+    colours = iter(("tab:blue", "tab:orange", "tab:green", "tab:red"))
+    for ax, objective in zip(axes[0], objectives):
+        shown = [result for result in results if result["objective"] == objective]
+        for result in shown:
+            _plot_search(ax, result, next(colours))
+        initial = shown[0].get("num_initial_points")
+        if initial:
+            ax.axvspan(-0.5, initial - 0.5, color="0.9", zorder=0, label="Bayesian: random start")
+        ax.set_xlabel("trial")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.set_ylabel(objective)
+        ax.set_title(f"keras-tuner maximising {objective}")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def _plot_search(ax, result, colour):
+    trials = [row["trial"] for row in result["trials"]]
+    scores = [row["score"] for row in result["trials"]]
+    label = {"bayesian": "BayesianOptimization", "random": "RandomSearch"}[result["tuner"]]
+    ax.plot(trials, [np.nan if s is None else s for s in scores], "o", color=colour, alpha=0.6, label=f"{label}: trial")
+    ax.step(trials, [np.nan if s is None else s for s in best_so_far(scores)], where="post", color=colour,
+            label=f"{label}: best so far")
 
 
 def write_results(summary, path):

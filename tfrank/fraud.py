@@ -10,10 +10,14 @@ features are standardised with the training mean and standard deviation.
 It stands in for the imbalanced fraud data of the BayesianOptimization tutorial that
 tfrank's users follow (seed 002): tune on ``val_precision_at_budget_B`` (of the B
 highest-scored validation cases, how many are positive) instead of ``val_recall``.
-Needs scikit-learn (``pip install "tfrank[demo]"``); imported only when called.
+`search` is ``tfrank demo --task fraud``: the tutorial's hypermodel tuned twice, on
+``val_recall`` and on ``val_precision_at_budget_B``, with `comparison_table` of what each
+selects. Needs scikit-learn and keras-tuner (``pip install "tfrank[demo]"``); both are
+imported only when called.
 """
 
 import typing
+import warnings
 
 import numpy as np
 
@@ -87,3 +91,107 @@ def load_fraud(*, positive_rate=0.05, val_fraction=0.4, seed=0):
     counts = np.bincount(y[train].astype(int), minlength=2)
     class_weight = {c: float(len(train) / (2 * counts[c])) for c in (0, 1)}
     return FraudData(scale(train), y[train], scale(val), y[val], class_weight)
+
+
+# === The fraud search of ``tfrank demo --task fraud`` ===
+
+
+def build_model(hp, n_features, budget, positive_rate):
+    """The tutorial's hypermodel (seed 002): two tuned Dense + Dropout layers and a sigmoid.
+
+    It compiles the tutorial's thresholded metrics and tfrank's budget metrics, so
+    every trial logs both and either can be the objective. The output bias starts
+    at the log-odds of the positive rate, as in the tutorial.
+    """
+    import keras
+
+    import tfrank
+
+    model = keras.Sequential([keras.Input((n_features,))])
+    for layer in (1, 2):
+        model.add(keras.layers.Dense(hp.Int(f"neurons{layer}", 20, 60, step=10), activation="relu"))
+        model.add(keras.layers.Dropout(hp.Float(f"dropout_rate{layer}", 0.0, 0.5, step=0.1)))
+    bias = keras.initializers.Constant(float(np.log(positive_rate / (1.0 - positive_rate))))
+    model.add(keras.layers.Dense(1, activation="sigmoid", bias_initializer=bias))
+    model.compile(
+        optimizer=keras.optimizers.Adam(hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")),
+        loss="binary_crossentropy",
+        metrics=[
+            keras.metrics.Precision(name="precision"),
+            keras.metrics.Recall(name="recall"),
+            tfrank.PrecisionAtBudget(budget=budget),
+            tfrank.RecallAtBudget(budget=budget),
+        ],
+    )
+    return model
+
+
+def objective_names(budget):
+    """The two objectives the fraud demo compares: the tutorial's and tfrank's."""
+    return ("val_recall", f"val_precision_at_budget_{budget}")
+
+
+def selected_model_row(tuner, data, summary):
+    """What the model a search selected does on the validation split (one row of the comparison)."""
+    with warnings.catch_warnings():
+        # The checkpoint holds the optimizer's state too; only the weights are needed here.
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+        model = tuner.get_best_models(1)[0]
+    logs = model.evaluate(data.x_val, data.y_val, batch_size=len(data.y_val), verbose=0, return_dict=True)
+    scores = model.predict(data.x_val, verbose=0).reshape(-1)
+    scored = [row["score"] for row in summary["trials"] if row["score"] is not None]
+    row = {"objective": summary["objective"], "best_trial": summary["best_trial"],
+           "trials_tied_at_best": sum(score == summary["best_score"] for score in scored),
+           "alerts_at_0.5": int(np.sum(scores > 0.5))}
+    row.update({f"val_{name}": float(value) for name, value in logs.items() if name != "loss"})
+    return row
+
+
+def search(data, *, budget=10, max_trials=10, epochs=30, seed=0, out="tfrank-demo", resume=False, batch_size=32,
+           on_trial=None):
+    """Two Bayesian searches with the same budget: on ``val_recall`` and on ``val_precision_at_budget_B``.
+
+    Returns one summary per objective (`tfrank.demo.tune`'s, plus ``"selected"``: the
+    selected model's validation metrics, `selected_model_row`), budget objective first.
+    """
+    import keras_tuner
+
+    import tfrank
+    from tfrank import demo
+
+    positive_rate = float(np.mean(data.y_train))
+    summaries = []
+    for name in reversed(objective_names(budget)):
+        objective = keras_tuner.Objective(name, "max") if name == "val_recall" else tfrank.objective(name)
+        summary, tuner = demo.tune(
+            "bayesian",
+            lambda hp: build_model(hp, data.x_train.shape[1], budget, positive_rate),
+            objective,
+            x=data.x_train,
+            y=data.y_train,
+            validation_data=(data.x_val, data.y_val),
+            max_trials=max_trials,
+            epochs=epochs,
+            seed=seed,
+            out=out,
+            project=name,
+            resume=resume,
+            batch_size=batch_size,
+            on_trial=None if on_trial is None else (lambda kind, trial, name=name: on_trial(name, trial)),
+            class_weight=data.class_weight,
+        )
+        summary["selected"] = selected_model_row(tuner, data, summary)
+        summaries.append(summary)
+    return summaries
+
+
+def comparison_table(summaries, budget):
+    """Markdown table: per objective, the selected model's validation metrics."""
+    columns = ["objective", "best_trial", "trials_tied_at_best", "val_recall", "val_precision", "alerts_at_0.5",
+               f"val_precision_at_budget_{budget}", f"val_recall_at_budget_{budget}"]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for summary in summaries:
+        row = summary["selected"]
+        cells = [f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

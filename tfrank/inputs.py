@@ -15,7 +15,8 @@ from typing import Optional
 
 import tensorflow as tf
 
-from tfrank import validation
+from tfrank import fastrank, validation
+from tfrank.fastrank import count_true
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,24 +127,47 @@ def _ranking_scores(y_pred, valid):
 
 
 def _has_nan(y_pred, valid):
-    nan = tf.math.is_nan(y_pred)
-    return tf.reduce_any(nan if valid is None else nan & valid, axis=1)
+    # A row's sum is NaN whenever the row holds a NaN, whatever the order of the additions
+    # (and also, harmlessly, when it holds both infinities): one cheap pass settles the
+    # usual case, and only a batch with a suspect row pays for the exact check.
+    suspect = tf.math.is_nan(tf.reduce_sum(y_pred, axis=1))
+
+    def exact():
+        nan = tf.math.is_nan(y_pred)
+        return tf.reduce_any(nan if valid is None else nan & valid, axis=1)
+
+    return tf.cond(tf.reduce_any(suspect), exact, lambda: tf.zeros_like(suspect))
 
 
 def _dense(y_true, y_pred, mask, checks):
     validation.check_dense_labels(y_true, y_pred)
     labels = tf.cast(y_true, tf.float32)
-    valid = labels >= 0.0
+    valid = labels >= 0.0  # a NaN label is padding too
     if mask is not None:
         valid &= mask
-    labels = tf.where(valid, labels, 0.0)
+
+    def excluding():  # excluded items: scores at -inf, labels at 0
+        return _ranking_scores(y_pred, valid), tf.where(valid, labels, 0.0)
+
+    if mask is None and not fastrank.compiling_with_xla():
+        # Most batches have no padding, and then the scores and labels need no [B, N] copy.
+        # The conditionals return at once, so the passes below run side by side. (Under
+        # XLA the copies fuse away, while a conditional would copy its [B, N] results.)
+        whole = tf.reduce_all(valid)
+        scores, kept = tf.cond(whole, lambda: (y_pred, labels), excluding)
+        n_items = tf.cast(tf.shape(y_pred)[1], tf.float32)
+        n_valid = tf.cond(whole, lambda: tf.fill([tf.shape(y_pred)[0]], n_items), lambda: count_true(valid))
+    else:
+        (scores, kept), n_valid = excluding(), count_true(valid)
+    n_relevant = count_true(kept > 0.0)
+    poisoned = _has_nan(y_pred, valid)
     return Lists(
-        scores=_ranking_scores(y_pred, valid),
-        labels=labels,
+        scores=scores,
+        labels=kept,
         ids=None,
-        n_relevant=tf.reduce_sum(tf.cast(labels > 0.0, tf.float32), axis=1),
-        n_valid=tf.reduce_sum(tf.cast(valid, tf.float32), axis=1),
-        poisoned=_has_nan(y_pred, valid),
+        n_relevant=n_relevant,
+        n_valid=n_valid,
+        poisoned=poisoned,
         checks=tuple(checks),
     )
 

@@ -8,6 +8,7 @@ import dataclasses
 
 import tensorflow as tf
 
+from tfrank import fastrank
 from tfrank.inputs import Lists
 
 
@@ -55,7 +56,7 @@ def top_gains(lists, indices):
 def rank(lists, k_max):
     """Ranks every list once, keeping the top ``min(k_max, N)`` positions."""
     depth = _depth(lists.scores, k_max)
-    indices = tf.math.top_k(lists.scores, k=depth, sorted=True).indices
+    indices = fastrank.top_k(lists.scores, depth).indices  # exactly tf.math.top_k's, often faster
     gains = top_gains(lists, indices)
     relevant = tf.cast(gains > 0.0, tf.float32)
     zeros = tf.zeros_like(relevant[:, :1])

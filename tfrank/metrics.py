@@ -148,7 +148,7 @@ class RankingMetrics(RankingMetric):
         **options,
     ):
         ks = validation.check_k(k)
-        self._metrics = validation.check_metrics(metrics, engine.METRICS)
+        self._metric_names = validation.check_metrics(metrics, engine.METRICS)
         self._setup(metrics, k, ks, options, name, "ranking_metrics", dtype, label_format, empty, ties, multi=True)
 
     def result_names(self):
@@ -156,4 +156,4 @@ class RankingMetrics(RankingMetric):
         return names if self.name == "ranking_metrics" else [f"{self.name}_{name}" for name in names]
 
     def get_config(self):
-        return {**super().get_config(), "metrics": list(self._metrics)}
+        return {**super().get_config(), "metrics": list(self._metric_names)}

@@ -73,7 +73,8 @@ def check_metrics(metrics, known):
     shown = ", ".join(repr(name) for name in known)
     valid = f"a non-empty list of distinct metric names from {shown}"
     if not isinstance(metrics, (list, tuple)) or not metrics:
-        raise invalid("metrics", metrics, valid, TypeError if not isinstance(metrics, str) else ValueError)
+        wrong_type = not isinstance(metrics, (list, tuple, str))
+        raise invalid("metrics", metrics, valid, TypeError if wrong_type else ValueError)
     unknown = [name for name in metrics if not isinstance(name, str) or name not in known]
     if unknown or len(set(metrics)) != len(metrics):
         hint = f" ({', '.join(repr(name) for name in unknown)} unknown)" if unknown else " (a name repeats)"
@@ -83,7 +84,7 @@ def check_metrics(metrics, known):
 
 def no_such_option(name, metrics, takes, owners):
     """TypeError for an option that no requested metric takes (``owners``: metrics that would)."""
-    who = f"{metrics[0]} metrics take" if len(metrics) == 1 else f"none of metrics={list(metrics)} takes"
+    who = f"{metrics[0]} metrics take" if len(metrics) == 1 else f"metrics={list(metrics)} take"
     text = f"{who} no option {name!r}; their options are {takes}"
     if owners:
         text += f" ({name!r} is an option of {', '.join(owners)})"

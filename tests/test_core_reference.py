@@ -177,6 +177,16 @@ def test_combined_equals_separate_metrics():
     assert list(got) == list(want) and got == pytest.approx(want, abs=1e-6)
 
 
+@pytest.mark.parametrize("ties", ["first", "expected"])
+def test_no_lists_and_lists_of_no_item(ties):
+    """A batch of 0 lists, and lists of 0 items (all empty: "skip" gives NaN, "zero" 0), for every metric."""
+    for shape, empty, want in (((0, 5), "skip", []), ((3, 0), "skip", [np.nan] * 3), ((3, 0), "zero", [0.0] * 3)):
+        zeros = np.zeros(shape, np.float32)
+        values = tfrank.ops.ranking_metrics(zeros, zeros, [1, 4], metrics=ALL, ties=ties, empty=empty, normalizer="hits")
+        for name, value in values.items():
+            np.testing.assert_array_equal(value.numpy(), want, err_msg=f"{name} {shape}")
+
+
 def test_ties_keep_index_order():
     """ties='first': equal scores rank by index, as tf.math.top_k does; checked by hand.
 

@@ -2,9 +2,14 @@
 
 Each definition takes ``(ranked, ks, **options)`` and returns ``[B, len(ks)]`` values
 (``ks`` is ``(None,)`` for R-precision, which has no cut-off). Positions are 0-based
-here; the formulas in docstrings count ranks from 1. Every definition reads only
-``ranked`` (and ``ranked.lists``); under ``ties="first"`` that is ``gains`` and ``hits``,
-under ``ties="expected"`` also ``ranked.ties`` (see `tfrank.ties` for the derivations).
+here; the formulas in docstrings count ranks from 1.
+
+What they read: under ``ties="first"``, ``ranked.gains`` ``[B, K']``, ``ranked.hits``
+``[B, K' + 1]``, ``ranked.depth``, and from ``ranked.lists`` the counts ``n_relevant`` and
+``n_valid`` and, for NDCG's ideal ordering, ``labels`` (dense) — nothing else, so any
+producer of those fields serves every metric. R-precision needs K' = N. Under
+``ties="expected"`` they read ``ranked.ties`` instead of ``gains``/``hits`` (see
+`tfrank.ties` for the derivations).
 """
 
 import dataclasses
@@ -82,7 +87,7 @@ def f1(ranked, ks):
 
 def hit_rate(ranked, ks):
     misses = _miss_factors(ranked)
-    no_hit = tf.concat([tf.ones_like(misses[:, :1]), tf.math.cumprod(misses, axis=1)], axis=1)
+    no_hit = tf.pad(tf.math.cumprod(misses, axis=1), [[0, 0], [1, 0]], constant_values=1.0)
     return 1.0 - _at(no_hit, ranked, ks)  # 1 - P(no relevant item in the top K)
 
 

@@ -32,10 +32,6 @@ class Ranked:
     hits: tf.Tensor
     ties: Optional["TieGroups"] = None
 
-    def hits_at(self, k):
-        """``[B]`` relevant items among the top k (k clamped to the list length)."""
-        return self.hits[:, clamp(k, self.depth)]
-
 
 def clamp(k, depth):
     """min(k, depth) for a Python k and a static or dynamic depth."""
@@ -66,8 +62,8 @@ def top_gains(lists, indices):
 
 
 def prefix_sums(values):
-    """``[B, K']`` -> ``[B, K' + 1]`` with ``out[:, i]`` = sum of the first i values."""
-    return tf.concat([tf.zeros_like(values[:, :1]), tf.cumsum(values, axis=1)], axis=1)
+    """``[B, K']`` -> ``[B, K' + 1]`` with ``out[:, i]`` = sum of the first i values (K' may be 0)."""
+    return tf.pad(tf.cumsum(values, axis=1), [[0, 0], [1, 0]])
 
 
 def rank(lists, k_max, *, ties="first"):

@@ -79,8 +79,11 @@ def average_precision_by_hits(ranked, pair_prefix, k):
     """
     groups = ranked.ties
     cut = ranking.clamp(k, ranked.depth)
-    last = cut - 1
-    start, n, r = groups.start[:, last], groups.size[:, last], groups.relevant[:, last]
+
+    def at_cut(values):  # the last position above the cut-off (a padded 0 for lists of no item)
+        return tf.gather(tf.pad(values, [[0, 0], [0, 1]]), tf.maximum(cut - 1, 0), axis=1)
+
+    start, n, r = at_cut(groups.start), at_cut(groups.size), at_cut(groups.relevant)
     m = tf.cast(cut, tf.float32) - start
     start_index = tf.cast(start, tf.int32)[:, None]
     above = tf.gather(groups.hits, start_index, batch_dims=1)[:, 0]

@@ -58,6 +58,11 @@ def _discounted(values):
     return values * (tf.math.log(2.0) / tf.math.log1p(ranks))[None, :]
 
 
+def _cutoffs(ks):
+    """``[1, len(ks)]`` the nominal cut-offs as floats (P@K divides by K even past the list's end)."""
+    return tf.constant([float(k) for k in ks])[None, :]
+
+
 def _at(prefix, ranked, ks):
     """``[B, len(ks)]``: a ``[B, K' + 1]`` prefix read at each cut-off (clamped to the list)."""
     return tf.stack([prefix[:, ranking.clamp(k, ranked.depth)] for k in ks], axis=1)
@@ -67,50 +72,52 @@ def _at(prefix, ranked, ks):
 
 
 def precision(ranked, ks, *, denominator="k"):
+    """hits@K / K, or / min(K, valid items) for ``denominator="min_k_n"`` (tf-ranking, keras-rs)."""
     hits = _at(_hits(ranked), ranked, ks)
     if denominator == "k":
-        return hits / tf.constant([float(k) for k in ks])[None, :]
-    # "min_k_n": tf-ranking / keras-rs
-    valid = ranked.lists.n_valid[:, None]
-    return tf.math.divide_no_nan(hits, tf.minimum(tf.constant([float(k) for k in ks])[None, :], valid))
+        return hits / _cutoffs(ks)
+    return tf.math.divide_no_nan(hits, tf.minimum(_cutoffs(ks), ranked.lists.n_valid[:, None]))
 
 
 def recall(ranked, ks):
+    """hits@K / n_rel."""
     return tf.math.divide_no_nan(_at(_hits(ranked), ranked, ks), ranked.lists.n_relevant[:, None])
 
 
 def f1(ranked, ks):
-    # 2PR / (P + R) with P = hits/K, R = hits/n_rel is 2 hits / (K + n_rel): linear in hits.
-    k = tf.constant([float(k) for k in ks])[None, :]
-    return 2.0 * _at(_hits(ranked), ranked, ks) / (k + ranked.lists.n_relevant[:, None])
+    """2PR / (P + R) with P = hits@K / K and R = hits@K / n_rel, i.e. 2 hits@K / (K + n_rel): linear in hits."""
+    return 2.0 * _at(_hits(ranked), ranked, ks) / (_cutoffs(ks) + ranked.lists.n_relevant[:, None])
 
 
 def hit_rate(ranked, ks):
+    """1 - P(no relevant item in the top K): 1 or 0 under ties="first"."""
     misses = _miss_factors(ranked)
     no_hit = tf.pad(tf.math.cumprod(misses, axis=1), [[0, 0], [1, 0]], constant_values=1.0)
-    return 1.0 - _at(no_hit, ranked, ks)  # 1 - P(no relevant item in the top K)
+    return 1.0 - _at(no_hit, ranked, ks)
 
 
 def mrr(ranked, ks):
+    """sum_{i <= K} P(the first relevant item is at rank i) / i."""
     misses = _miss_factors(ranked)
     first_hit = tf.math.cumprod(misses, axis=1, exclusive=True) * (1.0 - misses)  # P(first hit at i)
     return _at(ranking.prefix_sums(_per_rank(first_hit)), ranked, ks)
 
 
 def average_precision(ranked, ks, *, normalizer="n_rel"):
+    """sum_{i <= K} rel_i hits@i / i, over n_rel, min(K, n_rel) or hits@K (``normalizer``)."""
     numerator = ranking.prefix_sums(_per_rank(_pair_terms(ranked)))
     n_rel = ranked.lists.n_relevant[:, None]
     if normalizer == "n_rel":
         return tf.math.divide_no_nan(_at(numerator, ranked, ks), n_rel)
     if normalizer == "min_k_n_rel":
-        k = tf.constant([float(k) for k in ks])[None, :]
-        return tf.math.divide_no_nan(_at(numerator, ranked, ks), tf.minimum(k, n_rel))
+        return tf.math.divide_no_nan(_at(numerator, ranked, ks), tf.minimum(_cutoffs(ks), n_rel))
     if ranked.ties is None:  # "hits"
         return tf.math.divide_no_nan(_at(numerator, ranked, ks), _at(ranked.hits, ranked, ks))
     return tf.stack([ties.average_precision_by_hits(ranked, numerator, k) for k in ks], axis=1)
 
 
 def dcg(ranked, ks, *, gain="exponential"):
+    """sum_{i <= K} gain(rel_i) / log2(i + 1)."""
     return _at(ranking.prefix_sums(_discounted(_gains(ranked, gain))), ranked, ks)
 
 
@@ -124,12 +131,13 @@ def _ideal_labels(ranked):
 
 
 def ndcg(ranked, ks, *, gain="exponential"):
+    """DCG@K over the DCG@K of the list's labels sorted descending."""
     ideal = _at(ranking.prefix_sums(_discounted(ranking.gain(_ideal_labels(ranked), gain))), ranked, ks)
     return tf.math.divide_no_nan(dcg(ranked, ks, gain=gain), ideal)
 
 
 def r_precision(ranked, ks):
-    # hits@R / R with R = n_rel, which varies per list: the ranking holds the whole list.
+    """hits@R / R with R = n_rel, which varies per list: the ranking holds the whole list."""
     n_rel = ranked.lists.n_relevant
     cut = tf.minimum(tf.cast(n_rel, tf.int32), tf.shape(ranked.gains)[1])  # n_rel <= N unless ids repeat
     hits = tf.gather(_hits(ranked), cut[:, None], batch_dims=1)

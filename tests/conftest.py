@@ -13,7 +13,53 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+import tfrank  # noqa: E402
+from tfrank import reference  # noqa: E402
+
 FORMATS = ("dense", "graded", "ids", "ragged", "class", "class_2d")
+
+# === Every metric, once: the tables shared behaviour is parametrized over ===
+
+# log base: (Keras class, functional op, NumPy reference, a non-default option set)
+METRICS = {
+    "precision": (tfrank.PrecisionAtK, tfrank.ops.precision_at_k, reference.precision_at_k, {"denominator": "min_k_n"}),
+    "recall": (tfrank.RecallAtK, tfrank.ops.recall_at_k, reference.recall_at_k, {}),
+    "f1": (tfrank.F1AtK, tfrank.ops.f1_at_k, reference.f1_at_k, {}),
+    "hit_rate": (tfrank.HitRateAtK, tfrank.ops.hit_rate_at_k, reference.hit_rate_at_k, {}),
+    "mrr": (tfrank.MRRAtK, tfrank.ops.mrr_at_k, reference.mrr_at_k, {}),
+    "map": (tfrank.MAPAtK, tfrank.ops.map_at_k, reference.map_at_k, {"normalizer": "hits"}),
+    "ndcg": (tfrank.NDCGAtK, tfrank.ops.ndcg_at_k, reference.ndcg_at_k, {"gain": "linear"}),
+    "dcg": (tfrank.DCGAtK, tfrank.ops.dcg_at_k, reference.dcg_at_k, {"gain": "linear"}),
+    "r_precision": (tfrank.RPrecision, tfrank.ops.r_precision, reference.r_precision, {}),
+}
+CUTOFF_METRICS = tuple(name for name in METRICS if name != "r_precision")
+# Every option value of every metric: (log base, options).
+VARIANTS = (
+    [(name, {}) for name in METRICS]
+    + [("precision", {"denominator": "min_k_n"}), ("ndcg", {"gain": "linear"}), ("dcg", {"gain": "linear"})]
+    + [("map", {"normalizer": "min_k_n_rel"}), ("map", {"normalizer": "hits"})]
+)
+VARIANT_IDS = [name + "".join(f"-{v}" for v in options.values()) for name, options in VARIANTS]
+
+
+def make_metric(base, k=(2, 5), **kwargs):
+    """The Keras class of metric ``base`` for cut-offs ``k`` (R-precision takes none)."""
+    cls = METRICS[base][0]
+    return cls(**kwargs) if base == "r_precision" else cls(k=list(k), **kwargs)
+
+
+def per_list(name, source, y_true, y_pred, k, **kwargs):
+    """``[B, len(k)]`` per-list values of metric ``name`` from ``source`` ("tf" or "ref").
+
+    k is a list of cut-offs (R-precision ignores it: one column, repeated per k so that
+    every metric has the same shape).
+    """
+    fn = METRICS[name][1 if source == "tf" else 2]
+    if name == "r_precision":
+        values = np.asarray(fn(y_true, y_pred, **kwargs), np.float64)
+        return np.repeat(values[:, None], len(k), axis=1)
+    values = fn(y_true, y_pred, list(k), **kwargs)
+    return np.stack([np.asarray(v, np.float64) for v in values.values()], axis=1)
 
 
 def make_batch(seed, fmt, *, batch=12, items=9, pad=True, mask=False, weights=False, ties=False):

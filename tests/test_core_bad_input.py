@@ -4,8 +4,11 @@ and a rejected update leaves the metric's state exactly as it was."""
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import METRICS, make_metric
 
 import tfrank
+
+CUTOFF = [name for name in METRICS if name != "r_precision"]
 
 SCORES = np.array([[0.9, 0.1, 0.5, 0.3], [0.2, 0.8, 0.4, 0.6]], np.float32)
 DENSE = np.array([[1, 0, 0, 1], [0, 1, 0, 0]], np.float32)
@@ -24,25 +27,67 @@ BAD_OPTIONS = [
     ("empty_unknown", {"empty": "ignore"}, r"empty must be one of 'skip', 'zero', 'one', 'error', got empty='ignore'"),
     ("ties_unknown", {"ties": "random"}, r"ties must be one of 'first', 'expected', got ties='random'"),
     ("label_format_unknown", {"label_format": "sparse"}, r"label_format must be one of None, 'dense', 'ids'"),
-    ("denominator_unknown", {"denominator": "n"}, r"denominator must be one of 'k', 'min_k_n', got denominator='n'"),
     ("name_not_str", {"name": 3}, r"name must be a str or None, got name=3 \(int\)"),
 ]
 
 
 @pytest.mark.parametrize("kwargs, message", [case[1:] for case in BAD_OPTIONS], ids=[c[0] for c in BAD_OPTIONS])
 def test_bad_options_are_rejected(kwargs, message):
-    with pytest.raises((ValueError, TypeError), match=message):
-        tfrank.PrecisionAtK(**kwargs)
-    fn_kwargs = {"k": 3, **kwargs}
-    fn_kwargs.pop("name", None)
-    if "name" not in kwargs:
+    """Every class and its function (RankingMetrics and ranking_metrics for "combined")."""
+    for base in CUTOFF + ["combined"]:
+        cls, fn = (tfrank.RankingMetrics, tfrank.ops.ranking_metrics) if base == "combined" else METRICS[base][:2]
         with pytest.raises((ValueError, TypeError), match=message):
-            tfrank.ops.precision_at_k(DENSE, SCORES, **fn_kwargs)
+            cls(**kwargs)
+        fn_kwargs = {"k": 3, **kwargs, **({"metrics": ["precision"]} if base == "combined" else {})}
+        if "name" not in kwargs:
+            with pytest.raises((ValueError, TypeError), match=message):
+                fn(DENSE, SCORES, **fn_kwargs)
 
 
-def test_option_of_another_metric_is_rejected():
-    with pytest.raises(TypeError, match=r"recall metrics take no option 'denominator'"):
-        tfrank.RecallAtK(k=3, denominator="k")
+# (id, metric, options, message): option values and options a metric does not take. The
+# functions name their options in their signature, so for a foreign option Python's own
+# "got an unexpected keyword argument" TypeError is theirs.
+BAD_METRIC_OPTIONS = [
+    ("denominator_unknown", "precision", {"denominator": "n"}, r"denominator must be one of 'k', 'min_k_n', got denominator='n'"),
+    ("normalizer_unknown", "map", {"normalizer": "k"}, r"normalizer must be one of 'n_rel', 'min_k_n_rel', 'hits', got normalizer='k'"),
+    ("gain_unknown", "ndcg", {"gain": "exp"}, r"gain must be one of 'exponential', 'linear', got gain='exp'"),
+    ("gain_none", "dcg", {"gain": None}, r"gain must be one of .*, got gain=None \(NoneType\)"),
+    ("option_of_precision", "recall", {"denominator": "k"}, r"recall metrics take no option 'denominator'; their options are \[\] \('denominator' is an option of precision\)"),
+    ("option_of_ndcg", "map", {"gain": "linear"}, r"map metrics take no option 'gain'; their options are \['normalizer'\] \('gain' is an option of ndcg, dcg\)"),
+    ("option_of_nobody", "mrr", {"seed": 1}, r"mrr metrics take no option 'seed'; their options are \[\]$"),
+    ("r_precision_k", "r_precision", {"k": 5}, r"got an unexpected keyword argument 'k'"),
+]
+
+
+@pytest.mark.parametrize("base, options, message", [c[1:] for c in BAD_METRIC_OPTIONS], ids=[c[0] for c in BAD_METRIC_OPTIONS])
+def test_bad_metric_options_are_rejected(base, options, message):
+    cls, fn = METRICS[base][:2]
+    with pytest.raises((ValueError, TypeError), match=message):
+        cls(**options) if base == "r_precision" else cls(k=3, **options)
+    if not message.startswith(r"got an unexpected") and "take no option" in message:
+        message = rf"got an unexpected keyword argument '{next(iter(options))}'"
+    with pytest.raises((ValueError, TypeError), match=message):
+        fn(DENSE, SCORES, **options) if base == "r_precision" else fn(DENSE, SCORES, 3, **options)
+
+
+# (id, RankingMetrics kwargs, message)
+BAD_COMBINED = [
+    ("unknown_metric", {"metrics": ["precision", "ndgc"]}, r"metrics must be a non-empty list of distinct metric names from 'precision', .*'r_precision', got metrics=\['precision', 'ndgc'\] \(list\) \('ndgc' unknown\)"),
+    ("repeated_metric", {"metrics": ["mrr", "mrr"]}, r"metrics must be .*distinct.* \(a name repeats\)"),
+    ("empty_metrics", {"metrics": []}, r"metrics must be a non-empty list .*, got metrics=\[\] \(list\)"),
+    ("str_metrics", {"metrics": "ndcg"}, r"metrics must be a non-empty list .*, got metrics='ndcg' \(str\)"),
+    ("metrics_not_list", {"metrics": 3}, r"got metrics=3 \(int\)"),
+    ("option_of_no_requested", {"metrics": ["precision", "recall"], "gain": "linear"}, r"metrics=\['precision', 'recall'\] take no option 'gain'; their options are \['denominator'\] \('gain' is an option of ndcg, dcg\)"),
+    ("bad_value_shared", {"metrics": ["ndcg", "dcg"], "gain": "log"}, r"gain must be one of 'exponential', 'linear', got gain='log'"),
+]
+
+
+@pytest.mark.parametrize("kwargs, message", [c[1:] for c in BAD_COMBINED], ids=[c[0] for c in BAD_COMBINED])
+def test_bad_combined_requests_are_rejected(kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        tfrank.RankingMetrics(k=3, **kwargs)
+    with pytest.raises((ValueError, TypeError), match=message):
+        tfrank.ops.ranking_metrics(DENSE, SCORES, 3, **kwargs)
 
 
 # (id, y_true, y_pred, update kwargs, error types, message fragment)
@@ -72,19 +117,21 @@ BAD_UPDATES = [
 def test_bad_update_is_rejected_and_state_kept(y_true, y_pred, kwargs, error, message):
     kwargs = dict(kwargs)
     label_format = kwargs.pop("label_format", None)
-    metric = tfrank.PrecisionAtK(k=2, label_format=label_format)
-    metric.update_state(DENSE, SCORES, sample_weight=[1.0, 3.0])
-    before = [v.numpy().copy() for v in metric.variables]
-    with pytest.raises(error, match=message):
-        metric.update_state(y_true, y_pred, **kwargs)
-    for old, variable in zip(before, metric.variables):
-        np.testing.assert_array_equal(old, variable.numpy())
+    for base in METRICS:
+        metric = make_metric(base, [2], label_format=label_format, ties="expected")
+        metric.update_state(DENSE, SCORES, sample_weight=[1.0, 3.0])
+        before = [v.numpy().copy() for v in metric.variables]
+        with pytest.raises(error, match=message):
+            metric.update_state(y_true, y_pred, **kwargs)
+        for old, variable in zip(before, metric.variables):
+            np.testing.assert_array_equal(old, variable.numpy(), err_msg=base)
 
 
+@pytest.mark.parametrize("base", ["precision", "map", "r_precision"])
 @pytest.mark.parametrize("bad_ids", [np.array([[0, 4], [1, -1]]), np.array([[2, 2], [1, -1]])], ids=["range", "dup"])
-def test_run_time_checks_hold_inside_tf_function(bad_ids):
+def test_run_time_checks_hold_inside_tf_function(bad_ids, base):
     """In a graph the check is an Assert: InvalidArgumentError, state untouched."""
-    metric = tfrank.PrecisionAtK(k=2)
+    metric = make_metric(base, [2], ties="expected")
     step = tf.function(lambda t, p: metric.update_state(t, p))
     step(tf.constant(IDS), tf.constant(SCORES))
     before = [v.numpy().copy() for v in metric.variables]
@@ -94,12 +141,14 @@ def test_run_time_checks_hold_inside_tf_function(bad_ids):
         np.testing.assert_array_equal(old, variable.numpy())
 
 
-def test_bad_ids_under_xla_poison_the_result():
-    """XLA drops Assert ops; a bad id must then give NaN, never a silent number."""
-    metric = tfrank.PrecisionAtK(k=2)
+@pytest.mark.parametrize("ties", ["first", "expected"])
+def test_bad_ids_under_xla_poison_the_result(ties):
+    """XLA drops Assert ops; a bad id must then give NaN, never a silent number, in every metric."""
+    metric = tfrank.RankingMetrics(k=2, metrics=list(METRICS), ties=ties)
     step = tf.function(lambda t, p: metric.update_state(t, p), jit_compile=True)
     step(tf.constant([[0, 9], [1, -1]], tf.int32), tf.constant(SCORES))
-    assert np.isnan(float(metric.result()))
+    for name, value in metric.result().items():
+        assert np.isnan(float(value)), name
 
 
 def test_empty_error_policy():

@@ -4,17 +4,22 @@ config round-trip, save/load, result before updates, reset, and model.fit logs."
 import keras
 import numpy as np
 import pytest
+from conftest import METRICS, make_metric, per_list
 
 import tfrank
 from tfrank import reference
 
-CLASSES = {"precision": tfrank.PrecisionAtK, "recall": tfrank.RecallAtK}
-REFERENCE = {"precision": reference.precision_at_k, "recall": reference.recall_at_k}
+ALL = list(METRICS)
+CUTOFF = [name for name in ALL if name != "r_precision"]
 
 
-@pytest.mark.parametrize("base", sorted(CLASSES))
+def _value(result, key):
+    return float(result) if not isinstance(result, dict) else float(result[key])
+
+
+@pytest.mark.parametrize("base", CUTOFF)
 def test_names_and_direction(base):
-    cls = CLASSES[base]
+    cls = METRICS[base][0]
     assert cls(k=10).name == f"{base}_at_10"
     assert cls(k=10).direction == "max"
     multi = cls(k=[1, 5])
@@ -25,37 +30,72 @@ def test_names_and_direction(base):
     assert named.result_names() == ["items_metric_at_1", "items_metric_at_5"]
 
 
-@pytest.mark.parametrize("base", sorted(CLASSES))
+def test_r_precision_and_combined_names():
+    assert tfrank.RPrecision().name == "r_precision" and tfrank.RPrecision().result_names() == ["r_precision"]
+    assert tfrank.RPrecision().direction == "max" and tfrank.RankingMetrics().direction == "max"
+    combined = tfrank.RankingMetrics(k=[5, 10], metrics=["precision", "r_precision", "ndcg"])
+    names = ["precision_at_5", "precision_at_10", "r_precision", "ndcg_at_5", "ndcg_at_10"]
+    assert combined.result_names() == names and list(combined.result()) == names
+    assert tfrank.RankingMetrics(k=3, metrics=["mrr"], name="items").result_names() == ["items_mrr_at_3"]
+    for name in names:  # every log name is one that tfrank.objective accepts
+        assert tfrank.objective(f"val_{name}").direction == "max"
+
+
+def test_every_class_builds_with_defaults():
+    """Cls() works for every RankingMetric subclass, with the DESIGN.md default names."""
+    classes = {cls.__name__: cls for cls in tfrank.RankingMetric.__subclasses__()}
+    for subclass in list(classes.values()):
+        classes.update({cls.__name__: cls for cls in subclass.__subclasses__()})
+    assert set(classes) >= {METRICS[name][0].__name__ for name in ALL} | {"RankingMetrics"}
+    for cls in classes.values():
+        metric = cls()
+        assert metric.name == {"RPrecision": "r_precision", "RankingMetrics": "ranking_metrics"}.get(
+            cls.__name__, f"{cls.base}_at_10"
+        )
+
+
+@pytest.mark.parametrize("base", ALL)
 def test_result_is_zero_before_any_countable_list(base):
-    metric = CLASSES[base](k=3)
-    assert float(metric.result()) == 0.0
+    metric = make_metric(base, [3])
+    key = "r_precision" if base == "r_precision" else f"{base}_at_3"
+    assert _value(metric.result(), key) == 0.0
     metric.update_state([[0.0, 0.0, 0.0]], [[0.1, 0.2, 0.3]])  # one empty list: skipped
-    assert float(metric.result()) == 0.0 and not np.isnan(float(metric.result()))
+    assert _value(metric.result(), key) == 0.0 and not np.isnan(_value(metric.result(), key))
 
 
-@pytest.mark.parametrize("base", sorted(CLASSES))
+@pytest.mark.parametrize("base", ALL)
 def test_reset_state_forgets_everything(base):
-    metric = CLASSES[base](k=2)
+    metric = make_metric(base, [2], ties="expected")
     metric.update_state([[1.0, 0.0, 0.0]], [[0.1, 0.2, 0.3]])
     metric.reset_state()
-    metric.update_state([[0.0, 0.0, 1.0]], [[0.1, 0.2, 0.3]])
-    want = REFERENCE[base]([[0.0, 0.0, 1.0]], [[0.1, 0.2, 0.3]], 2)
-    assert float(metric.result()) == pytest.approx(float(want[0]))
+    metric.update_state([[0.0, 2.0, 1.0]], [[0.1, 0.2, 0.2]])
+    want = per_list(base, "ref", [[0.0, 2.0, 1.0]], [[0.1, 0.2, 0.2]], [2], ties="expected")[0, 0]
+    key = "r_precision" if base == "r_precision" else f"{base}_at_2"
+    assert _value(metric.result(), key) == pytest.approx(want)
 
 
-@pytest.mark.parametrize("base", sorted(CLASSES))
+@pytest.mark.parametrize("base", ALL + ["combined"])
 def test_config_round_trip_gives_the_same_metric(base):
-    options = {"denominator": "min_k_n"} if base == "precision" else {}
-    metric = CLASSES[base](k=[2, 4], name="custom_at_k", empty="zero", label_format="dense", **options)
-    clone = CLASSES[base].from_config(metric.get_config())
+    if base == "combined":
+        metric = tfrank.RankingMetrics(k=[2, 4], metrics=["map", "ndcg"], name="custom", normalizer="hits", gain="linear")
+    else:
+        metric = make_metric(base, [2, 4], name="custom_at_k", empty="zero", label_format="dense", ties="expected", **METRICS[base][3])
+    cls = type(metric)
+    clone = cls.from_config(metric.get_config())
     assert clone.get_config() == metric.get_config()
-    y_true = np.array([[1, 0, 0, 1, -1], [0, 0, 0, 0, 0]], np.float32)
-    y_pred = np.array([[0.1, 0.9, 0.3, 0.8, 0.99], [0.3, 0.2, 0.1, 0.0, 0.5]], np.float32)
+    y_true = np.array([[1, 0, 0, 2, -1], [0, 0, 0, 0, 0]], np.float32)
+    y_pred = np.array([[0.1, 0.9, 0.3, 0.9, 0.99], [0.3, 0.2, 0.1, 0.0, 0.5]], np.float32)
     for m in (metric, clone):
         m.update_state(y_true, y_pred)
-    assert {k: float(v) for k, v in clone.result().items()} == {k: float(v) for k, v in metric.result().items()}
+    result, again = metric.result(), clone.result()
+    if isinstance(result, dict):
+        result, again = {k: float(v) for k, v in result.items()}, {k: float(v) for k, v in again.items()}
+    else:
+        result, again = float(result), float(again)
+    assert again == result
     serialized = keras.saving.serialize_keras_object(metric)
-    assert serialized["registered_name"] == f"tfrank>{type(metric).__name__}"
+    assert serialized["registered_name"] == f"tfrank>{cls.__name__}"
+    assert type(keras.saving.deserialize_keras_object(serialized)) is cls
 
 
 def _data(seed=0, n=96, features=6, items=12):
@@ -84,21 +124,31 @@ def test_fit_logs_val_metrics_equal_reference_on_predict(jit_compile):
     x, y = _data()
     x_val, y_val = _data(seed=2, n=50)
     model = _model()
+    others = [name for name in ALL if name not in ("precision", "recall")]
     model.compile(
         optimizer="adam",
         loss=_masked_bce,
-        metrics=[tfrank.PrecisionAtK(k=5), tfrank.RecallAtK(k=[1, 5])],
+        metrics=[
+            tfrank.PrecisionAtK(k=5),
+            tfrank.RecallAtK(k=[1, 5]),
+            tfrank.RankingMetrics(k=3, metrics=others, ties="expected", normalizer="hits"),
+        ],
         jit_compile=jit_compile,
     )
     history = model.fit(x, y, validation_data=(x_val, y_val), epochs=2, batch_size=16, verbose=0)
     logs = {name: values[-1] for name, values in history.history.items()}
-    for name in ("precision_at_5", "recall_at_1", "recall_at_5"):
+    combined = [f"{name}_at_3" for name in others if name != "r_precision"] + ["r_precision"]
+    for name in ["precision_at_5", "recall_at_1", "recall_at_5"] + combined:
         assert f"val_{name}" in logs and name in logs
     scores = model.predict(x_val, verbose=0)
     assert logs["val_precision_at_5"] == pytest.approx(reference.weighted_mean(reference.precision_at_k(y_val, scores, 5)), abs=1e-5)
     for k in (1, 5):
         want = reference.weighted_mean(reference.recall_at_k(y_val, scores, k))
         assert logs[f"val_recall_at_{k}"] == pytest.approx(want, abs=1e-5)
+    for name, key in zip(others, combined):
+        options = {"normalizer": "hits"} if name == "map" else {}
+        values = per_list(name, "ref", y_val, scores, [3], ties="expected", **options)
+        assert logs[f"val_{key}"] == pytest.approx(reference.weighted_mean(values[:, 0]), abs=1e-5), key
 
 
 def test_weighted_metrics_receive_sample_weight_in_evaluate():
@@ -119,8 +169,10 @@ def test_saved_model_reloads_with_its_metrics(tmp_path):
     keras.utils.set_random_seed(4)
     x, y = _data(n=32)
     model = _model()
-    model.compile(optimizer="adam", loss=_masked_bce, metrics=[tfrank.PrecisionAtK(k=3, denominator="min_k_n"), tfrank.RecallAtK(k=[2, 4])])
-    model.fit(x, y, epochs=1, verbose=0)
+    metrics = [make_metric(name, [2, 4], ties="expected", **METRICS[name][3]) for name in ALL]
+    metrics.append(tfrank.RankingMetrics(k=3, metrics=["precision", "ndcg"], name="both", gain="linear"))
+    model.compile(optimizer="adam", loss=_masked_bce, metrics=metrics)
+    model.optimizer.build(model.trainable_variables)  # saved like a trained model's, without a train step
     before = model.evaluate(x, y, return_dict=True, verbose=0)
     path = tmp_path / "model.keras"
     model.save(path)
@@ -128,5 +180,6 @@ def test_saved_model_reloads_with_its_metrics(tmp_path):
     loaded = keras.saving.load_model(path, custom_objects={"_masked_bce": _masked_bce})
     after = loaded.evaluate(x, y, return_dict=True, verbose=0)
     assert set(after) == set(before)
-    for name in ("precision_at_3", "recall_at_2", "recall_at_4"):
-        assert after[name] == pytest.approx(before[name], abs=1e-6)
+    assert {"map_at_4", "r_precision", "both_precision_at_3", "both_ndcg_at_3"} <= set(after)
+    for name in before:
+        assert after[name] == pytest.approx(before[name], abs=1e-6), name

@@ -29,6 +29,9 @@ def _scores(kind, batch, items, seed=0):
         scores[rng.random(scores.shape) < 0.3] = np.inf
         scores[rng.random(scores.shape) < 0.3] = -np.inf
         scores[0, :] = -np.inf  # a list with only -inf
+    elif kind == "signed_zeros":
+        scores = np.where(rng.random(scores.shape) < 0.5, np.float32(0.0), np.float32(-0.0))
+        scores[:, ::97] = 1.0
     elif kind == "one_chunk":
         scores[:] = -1.0
         scores[:, 5:15] = 7.0  # every top item inside the same chunk or two
@@ -38,7 +41,7 @@ def _scores(kind, batch, items, seed=0):
 # === top_k ===
 
 
-@pytest.mark.parametrize("kind", ["random", "ties", "constant", "infinite", "one_chunk"])
+@pytest.mark.parametrize("kind", ["random", "ties", "constant", "infinite", "signed_zeros", "one_chunk"])
 @pytest.mark.parametrize("items, k", [(1024, 1), (1024, 10), (10_000, 10), (3000, 100), (4096, 512)])
 def test_top_k_is_tf_top_k(kind, items, k):
     assert fastrank.chunk_size(items, k) is not None  # these cases do take the chunked path
@@ -124,7 +127,8 @@ def _long_batch(fmt, seed, kind="ties", **options):
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_long_lists_match_the_reference(fmt, mode):
-    data = _long_batch(fmt, seed=len(fmt) + len(mode), pad=True)
+    kind = "signed_zeros" if fmt in ("graded", "class") else "ties"
+    data = _long_batch(fmt, seed=len(fmt) + len(mode), kind=kind, pad=fmt != "dense")
 
     def metrics(y_true, y_pred):
         return (tfrank.ops.precision_at_k(y_true, y_pred, [1, 10, 1500], label_format="ids" if fmt in

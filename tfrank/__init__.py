@@ -11,13 +11,23 @@ _backend.check()
 
 from tfrank import ops  # noqa: E402
 from tfrank.budget import PrecisionAtBudget, RecallAtBudget, precision_at_budget, recall_at_budget  # noqa: E402
-from tfrank.metrics import PrecisionAtK, RankingMetric, RecallAtK  # noqa: E402
+from tfrank.metrics import RankingMetric, RankingMetrics  # noqa: E402
+from tfrank.rank_metrics import DCGAtK, MAPAtK, MRRAtK, NDCGAtK  # noqa: E402
+from tfrank.set_metrics import F1AtK, HitRateAtK, PrecisionAtK, RecallAtK, RPrecision  # noqa: E402
 from tfrank.tuner import objective, objectives  # noqa: E402  (imports keras_tuner only when called)
 
 __version__ = "0.1.0"
 __all__ = [
     "PrecisionAtK",
     "RecallAtK",
+    "F1AtK",
+    "HitRateAtK",
+    "MRRAtK",
+    "MAPAtK",
+    "NDCGAtK",
+    "DCGAtK",
+    "RPrecision",
+    "RankingMetrics",
     "RankingMetric",
     "PrecisionAtBudget",
     "RecallAtBudget",

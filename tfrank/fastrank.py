@@ -71,9 +71,9 @@ def top_k(scores, k):
 
 def compiling_with_xla():
     """True while tracing for XLA (``jit_compile=True``): the check ``tf.function`` itself makes
-    before wrapping a function for XLA. It only picks between exact formulations (what is fast
-    as separate TF ops differs from what XLA fuses well), so if a TensorFlow version moves this
-    internal helper, the answer is False and only speed changes."""
+    before wrapping a function for XLA. It picks what is fast as separate TF ops or as one XLA
+    fusion, and normalises -0.0 for XLA's TopK (tests/test_fastrank.py and test_core_ties.py
+    check that under XLA, so a TensorFlow that moved this internal helper would be caught)."""
     try:
         from tensorflow.python.framework import ops
         from tensorflow.python.ops import control_flow_util

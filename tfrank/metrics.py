@@ -1,14 +1,16 @@
-"""Streaming Keras 3 metrics: thin wrappers over `tfrank.ops`.
+"""Streaming Keras 3 metrics: thin wrappers over `tfrank.engine`.
 
-State is a weighted sum of per-list values and a weight total, one entry per k,
+State is a weighted sum of per-list values and a weight total, one entry per log name,
 both created with ``aggregation="sum"`` so that replicas add up under
 ``tf.distribute``. ``result()`` is their ratio, 0.0 before any countable list.
+The classes themselves live in `tfrank.set_metrics` (P, R, F1, HitRate, R-precision)
+and `tfrank.rank_metrics` (MRR, MAP, NDCG, DCG); `RankingMetrics` computes several at once.
 """
 
 import keras
 import tensorflow as tf
 
-from tfrank import inputs, ops, validation
+from tfrank import engine, inputs, validation
 
 
 class RankingMetric(keras.metrics.Metric):
@@ -27,40 +29,44 @@ class RankingMetric(keras.metrics.Metric):
     direction = "max"  # informational: keras-tuner 1.4 never reads it; use tfrank.objective(name)
 
     def __init__(self, k=10, *, name=None, dtype=None, label_format=None, empty="skip", ties="first", **options):
-        self._ks = validation.check_k(k)
-        self._multi = isinstance(k, (list, tuple))
-        self._options = ops.check_options(self.base, options, empty, ties)
+        ks = validation.check_k(k)
+        multi = isinstance(k, (list, tuple))
+        default = f"{self.base}_at_k" if multi else f"{self.base}_at_{ks[0]}"
+        self._setup([self.base], k, ks, options, name, default, dtype, label_format, empty, ties, multi=multi)
+
+    def _setup(self, metrics, k, ks, options, name, default, dtype, label_format, empty, ties, *, multi):
+        """Checks everything, then creates the state: one (total, count) entry per log name."""
+        self._requests = engine.plan(metrics, ks, options, empty=empty, ties=ties)
         validation.check_choice("label_format", label_format, validation.LABEL_FORMATS)
         if name is not None and not isinstance(name, str):
             raise validation.invalid("name", name, "a str or None", TypeError)
-        default = f"{self.base}_at_k" if self._multi else f"{self.base}_at_{self._ks[0]}"
         super().__init__(name=name or default, dtype=dtype or "float32")
+        self._k, self._multi, self._options = k, multi, dict(options)
         self.label_format, self.empty, self.ties = label_format, empty, ties
-        size = (len(self._ks),)
+        size = (len(engine.log_names(self._requests)),)
         self.total = self.add_variable(shape=size, initializer="zeros", aggregation="sum", name="total")
         self.count = self.add_variable(shape=size, initializer="zeros", aggregation="sum", name="count")
 
     @property
     def k(self):
-        return list(self._ks) if self._multi else self._ks[0]
+        return list(self._k) if isinstance(self._k, (list, tuple)) else self._k
 
     def result_names(self):
         """The log names this metric reports (one per k)."""
         if not self._multi:
             return [self.name]
         stem = self.name[: -len("_at_k")] if self.name.endswith("_at_k") else self.name
-        return [f"{stem}_at_{k}" for k in self._ks]
+        return [f"{stem}_at_{k}" for k in self.k]
 
     def update_state(self, y_true, y_pred, sample_weight=None, mask=None):
-        values, countable = ops.compute(
-            self.base,
+        values, countable = engine.compute(
+            self._requests,
             y_true,
             y_pred,
-            self._ks,
             mask=mask,
             label_format=self.label_format,
             empty=self.empty,
-            options=self._options,
+            ties=self.ties,
         )
         weights, checks = inputs.list_weights(sample_weight, values)
         with tf.control_dependencies(checks):
@@ -68,7 +74,7 @@ class RankingMetric(keras.metrics.Metric):
         # where(), not a product: a skipped list's NaN must not leak into the sum.
         weighted = tf.where(countable[:, None], values * weights[:, None], 0.0)
         self.total.assign_add(tf.cast(tf.reduce_sum(weighted, axis=0), self.dtype))
-        self.count.assign_add(tf.cast(tf.fill([len(self._ks)], tf.reduce_sum(weights)), self.dtype))
+        self.count.assign_add(tf.cast(tf.fill(self.count.shape, tf.reduce_sum(weights)), self.dtype))
 
     def result(self):
         total = tf.convert_to_tensor(self.total)
@@ -90,73 +96,64 @@ class RankingMetric(keras.metrics.Metric):
 
 
 @keras.saving.register_keras_serializable(package="tfrank")
-class PrecisionAtK(RankingMetric):
-    """Precision@K: share of the top K ranked items that are relevant, averaged over lists.
+class RankingMetrics(RankingMetric):
+    """Several ranking metrics from one ``top_k``: the result is a dict keyed by log name.
 
-    ``P@K = hits@K / K`` per list (trec_eval ``P_k``; the denominator stays K when a
-    list is shorter), then a ``sample_weight``-weighted mean over lists, streamed over
-    batches. Relevant means label > 0.
+    ``RankingMetrics(k=[5, 10], metrics=["precision", "recall", "ndcg"])`` logs
+    ``precision_at_5``, ``precision_at_10``, ``recall_at_5``, ..., ``ndcg_at_10``, the same
+    values as the separate classes, from one ranking of each batch instead of one per
+    metric. Each value is a ``sample_weight``-weighted mean over lists, streamed.
 
-    NOTE: ``denominator="min_k_n"`` divides by min(K, valid items) like tf-ranking and
-    keras-rs. Ties keep index order (``ties="first"``). Lists with no relevant item are
-    left out of the mean by default (``empty="skip"``, as trec_eval); the result is 0.0
-    until a countable list was seen. Unlike ``keras.metrics.Precision(top_k=K)``, which
-    counts predicted positives over the whole batch, this is a per-list mean.
+    NOTE: the options ``denominator`` (precision), ``normalizer`` (map) and ``gain``
+    (ndcg and dcg) go to every requested metric that takes them; an option that no
+    requested metric takes is an error, as is an unknown metric name. ``"r_precision"``
+    has no k (log name ``r_precision``) and makes the ranking cover the whole list. The
+    empty-list policy and ``ties`` apply to all; a metric that has seen no countable list
+    reports 0.0.
 
     Args:
-        k: cut-off, a positive int or a list of them (result: dict of log names).
-        denominator: ``"k"`` (default) or ``"min_k_n"``.
-        label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
-        empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
-        ties: ``"first"``.
-        name, dtype: as for any Keras metric; default name ``precision_at_{k}``.
+        k: cut-off, a positive int or a list of them.
+        metrics: names from ``"precision"``, ``"recall"``, ``"f1"``, ``"hit_rate"``,
+            ``"mrr"``, ``"map"``, ``"ndcg"``, ``"dcg"``, ``"r_precision"``.
+        name: default ``"ranking_metrics"``; any other name prefixes every log name
+            (``name="items"`` logs ``items_precision_at_5``, ...).
+        label_format, empty, ties, dtype, and the options above: as in `tfrank.ops`.
 
     Example:
 
     >>> import tfrank
-    >>> m = tfrank.PrecisionAtK(k=2)
-    >>> m.update_state([[1., 0., 0., 1.], [0., 0., 1., 0.]], [[0.9, 0.8, 0.1, 0.7], [0.1, 0.2, 0.3, 0.4]])
-    >>> float(m.result())
-    0.5
-    >>> m.name
-    'precision_at_2'
+    >>> m = tfrank.RankingMetrics(k=[1, 2], metrics=["precision", "ndcg"], gain="linear")
+    >>> m.update_state([[0, 3], [2, -1]], [[0.9, 0.8, 0.1, 0.7], [0.1, 0.2, 0.3, 0.4]])
+    >>> {name: round(float(v), 4) for name, v in m.result().items()}
+    {'precision_at_1': 0.5, 'precision_at_2': 0.5, 'ndcg_at_1': 0.5, 'ndcg_at_2': 0.622}
 
-    In a model: ``model.compile(optimizer="adam", loss="binary_crossentropy",
-    metrics=[tfrank.PrecisionAtK(k=10)])`` logs ``precision_at_10`` and
-    ``val_precision_at_10``.
+    (NDCG@2: list 0 has its hits at ranks 1 and 3, 1 / (1 + 1/log2(3)) = 0.613; list 1
+    at rank 2, (1/log2(3)) / 1 = 0.631.)
+
+    In a model: ``model.compile(..., metrics=[tfrank.RankingMetrics(k=[5, 10],
+    metrics=["precision", "recall", "ndcg"])])`` logs ``val_ndcg_at_10`` among others,
+    for ``tfrank.objective("val_ndcg_at_10")``.
     """
 
-    base = "precision"
+    def __init__(
+        self,
+        k=10,
+        metrics=("precision", "recall", "ndcg"),
+        *,
+        name=None,
+        dtype=None,
+        label_format=None,
+        empty="skip",
+        ties="first",
+        **options,
+    ):
+        ks = validation.check_k(k)
+        self._metric_names = validation.check_metrics(metrics, engine.METRICS)
+        self._setup(metrics, k, ks, options, name, "ranking_metrics", dtype, label_format, empty, ties, multi=True)
 
+    def result_names(self):
+        names = engine.log_names(self._requests)
+        return names if self.name == "ranking_metrics" else [f"{self.name}_{name}" for name in names]
 
-@keras.saving.register_keras_serializable(package="tfrank")
-class RecallAtK(RankingMetric):
-    """Recall@K: share of each list's relevant items found in its top K, averaged over lists.
-
-    ``R@K = hits@K / n_rel`` per list (trec_eval ``recall_k``), n_rel counting relevant
-    (label > 0) items that are neither padding nor masked, then a weighted mean over lists.
-
-    NOTE: lists with no relevant item have no recall and are left out of the mean by
-    default (``empty="skip"``); the result is 0.0 until a countable list was seen.
-    Ties keep index order (``ties="first"``). Ids labels are never densified.
-
-    Args:
-        k: cut-off, a positive int or a list of them (result: dict of log names).
-        label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
-        empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
-        ties: ``"first"``.
-        name, dtype: as for any Keras metric; default name ``recall_at_{k}``.
-
-    Example:
-
-    >>> import tfrank
-    >>> m = tfrank.RecallAtK(k=[1, 2])
-    >>> m.update_state([[0, 3, -1], [2, -1, -1]], [[0.9, 0.8, 0.1, 0.7], [0.1, 0.2, 0.3, 0.4]])
-    >>> {name: round(float(v), 3) for name, v in m.result().items()}
-    {'recall_at_1': 0.25, 'recall_at_2': 0.75}
-
-    In a model: ``model.compile(..., metrics=[tfrank.RecallAtK(k=10)])`` logs
-    ``recall_at_10`` and ``val_recall_at_10``.
-    """
-
-    base = "recall"
+    def get_config(self):
+        return {**super().get_config(), "metrics": list(self._metric_names)}

@@ -5,99 +5,29 @@ returns the per-list values ``[B]`` (float32) for an int k, or a dict of them ke
 log name (``{"precision_at_5": ..., "precision_at_10": ...}``) for a list of k.
 Lists with no relevant item follow ``empty``: ``"skip"`` marks them NaN (left out of a
 mean, as trec_eval does), ``"zero"``/``"one"`` give that value, ``"error"`` raises.
-A list in which a valid item scores NaN gives NaN.
+A list in which a valid item scores NaN gives NaN. ``ties="expected"`` gives the exact
+mean over every ordering of tied items (McSherry & Najork, ECIR 2008; `tfrank.ties`).
 """
 
 import tensorflow as tf
 
-from tfrank import inputs, ranking, validation
-
-# === Per-list definitions on a Ranked batch: each returns [B, len(ks)] ===
+from tfrank import engine, validation
 
 
-def _precision(ranked, ks, *, denominator="k"):
-    columns = []
-    for k in ks:
-        hits = ranked.hits_at(k)
-        if denominator == "k":
-            columns.append(hits / float(k))
-        else:  # "min_k_n": tf-ranking / keras-rs
-            columns.append(tf.math.divide_no_nan(hits, tf.minimum(float(k), ranked.lists.n_valid)))
-    return tf.stack(columns, axis=1)
+def _public(metric, y_true, y_pred, k, mask, label_format, empty, ties, **options):
+    ks = (None,) if k is None else validation.check_k(k)
+    requests = engine.plan([metric], ks, options, empty=empty, ties=ties)
+    return _evaluate(requests, y_true, y_pred, mask, label_format, empty, ties, as_dict=isinstance(k, (list, tuple)))
 
 
-def _recall(ranked, ks):
-    n_relevant = ranked.lists.n_relevant
-    return tf.stack([tf.math.divide_no_nan(ranked.hits_at(k), n_relevant) for k in ks], axis=1)
-
-
-# name: (per-list function, {option: valid values})
-DEFINITIONS = {
-    "precision": (_precision, {"denominator": ("k", "min_k_n")}),
-    "recall": (_recall, {}),
-}
-
-
-# === Engine shared by the functions and the Keras classes ===
-
-
-def check_options(base, options, empty, ties):
-    """Validates option strings for metric ``base``; returns the options to pass on."""
-    _, choices = DEFINITIONS[base]
-    validation.check_choice("empty", empty, validation.EMPTY_POLICIES)
-    validation.check_choice("ties", ties, validation.TIES)
-    if ties == "expected":
-        raise validation.invalid("ties", ties, "'first' (ties='expected' is not available yet in this version)")
-    for name, value in options.items():
-        if name not in choices:
-            raise TypeError(f"{base} metrics take no option {name!r}; their options are {sorted(choices)}")
-        validation.check_choice(name, value, choices[name])
-    return options
-
-
-def apply_empty(values, lists, empty):
-    """Applies the empty-list policy and NaN poisoning; returns (values, countable [B])."""
-    has_relevant = lists.n_relevant > 0.0
-    checks = list(lists.checks)
-    if empty == "error":
-        checks.append(validation.assert_no_empty_list(lists.n_relevant))
-    if empty in ("zero", "one"):
-        fill = 0.0 if empty == "zero" else 1.0
-        values = tf.where(has_relevant[:, None], values, fill)
-        countable = tf.ones_like(has_relevant)
-    else:
-        countable = has_relevant
-    poisoned = lists.poisoned
-    if empty == "error":
-        poisoned |= ~has_relevant  # XLA drops assertions: poison instead of a silent number
-    values = tf.where(poisoned[:, None], tf.constant(float("nan")), values)
-    countable |= poisoned
-    with tf.control_dependencies(checks):
-        return tf.identity(values), tf.identity(countable)
-
-
-def compute(base, y_true, y_pred, ks, *, mask=None, label_format=None, empty="skip", options=None):
-    """Per-list values ``[B, len(ks)]`` float32 and which lists count ``[B]`` bool."""
-    lists = inputs.normalize(y_true, y_pred, mask=mask, label_format=label_format)
-    ranked = ranking.rank(lists, max(ks))
-    fn, _ = DEFINITIONS[base]
-    values = tf.cast(fn(ranked, ks, **(options or {})), tf.float32)
-    return apply_empty(values, lists, empty)
-
-
-def log_names(base, ks):
-    return [f"{base}_at_{k}" for k in ks]
-
-
-def _public(base, y_true, y_pred, k, mask, label_format, empty, ties, **options):
-    ks = validation.check_k(k)
-    options = check_options(base, options, empty, ties)
-    values, countable = compute(
-        base, y_true, y_pred, ks, mask=mask, label_format=label_format, empty=empty, options=options
+def _evaluate(requests, y_true, y_pred, mask, label_format, empty, ties, as_dict):
+    values, countable = engine.compute(
+        requests, y_true, y_pred, mask=mask, label_format=label_format, empty=empty, ties=ties
     )
     values = tf.where(countable[:, None], values, tf.constant(float("nan")))
-    if isinstance(k, (list, tuple)):
-        return dict(zip(log_names(base, ks), tf.unstack(values, num=len(ks), axis=1)))
+    names = engine.log_names(requests)
+    if as_dict:
+        return dict(zip(names, tf.unstack(values, num=len(names), axis=1)))
     return values[:, 0]
 
 
@@ -123,7 +53,8 @@ def precision_at_k(
         label_format: None (resolve from dtype and shape), ``"dense"`` or ``"ids"``.
         denominator: ``"k"`` (default) or ``"min_k_n"``.
         empty: lists with no relevant item: ``"skip"`` (NaN), ``"zero"``, ``"one"``, ``"error"``.
-        ties: ``"first"``: equal scores keep index order (``tf.math.top_k``'s order).
+        ties: ``"first"``: equal scores keep index order (``tf.math.top_k``'s order);
+            ``"expected"``: the mean over every ordering of tied items.
 
     Returns:
         ``[B]`` float32 per-list values, or a dict of them keyed by log name.
@@ -161,3 +92,172 @@ def recall_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip"
     array([0.5, 1. ], dtype=float32)
     """
     return _public("recall", y_true, y_pred, k, mask, label_format, empty, ties)
+
+
+def f1_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+    """Per-list F1@K: harmonic mean of Precision@K and Recall@K.
+
+    ``F1@K = 2 P R / (P + R) = 2 hits@K / (K + n_rel)``, 0 when hits@K = 0, with
+    P = hits@K / K (K even when the list is shorter, as ranx ``f1@k``).
+
+    Args:
+        y_true, y_pred, k, mask, label_format, empty, ties: as in `precision_at_k`.
+
+    Example (2 of the 3 relevant items in the top 2: 2 * 2 / (2 + 3)):
+
+    >>> import tfrank
+    >>> tfrank.ops.f1_at_k([[0, 1, 3]], [[0.9, 0.8, 0.1, 0.7]], k=2).numpy()
+    array([0.8], dtype=float32)
+    """
+    return _public("f1", y_true, y_pred, k, mask, label_format, empty, ties)
+
+
+def hit_rate_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+    """Per-list HitRate@K: 1 if a relevant item is in the top K, else 0.
+
+    trec_eval ``success_k``. With ``ties="expected"`` it is the probability that a
+    relevant item makes the top K when tied items are ordered at random.
+
+    Args:
+        y_true, y_pred, k, mask, label_format, empty, ties: as in `precision_at_k`.
+
+    Example (class ids; list 1's item 2 is ranked second; with all scores tied, the
+    one relevant item of four is in the top 1 with probability 1/4):
+
+    >>> import tfrank
+    >>> tfrank.ops.hit_rate_at_k([0, 2], [[0.9, 0.8, 0.1], [0.1, 0.2, 0.15]], k=1).numpy()
+    array([1., 0.], dtype=float32)
+    >>> tfrank.ops.hit_rate_at_k([3], [[0.5, 0.5, 0.5, 0.5]], k=1, ties="expected").numpy()
+    array([0.25], dtype=float32)
+    """
+    return _public("hit_rate", y_true, y_pred, k, mask, label_format, empty, ties)
+
+
+def mrr_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+    """Per-list reciprocal rank at K: 1 / rank of the first relevant item if it is in the top K, else 0.
+
+    trec_eval ``recip_rank`` is the uncut value (K >= N); the mean over lists is MRR.
+
+    Args:
+        y_true, y_pred, k, mask, label_format, empty, ties: as in `precision_at_k`.
+
+    Example (the first relevant item, 3, is ranked second):
+
+    >>> import tfrank
+    >>> values = tfrank.ops.mrr_at_k([[1, 3]], [[0.9, 0.1, 0.8, 0.85]], k=[1, 3])
+    >>> {name: float(v[0]) for name, v in values.items()}
+    {'mrr_at_1': 0.0, 'mrr_at_3': 0.5}
+    """
+    return _public("mrr", y_true, y_pred, k, mask, label_format, empty, ties)
+
+
+def map_at_k(
+    y_true, y_pred, k, *, mask=None, label_format=None, normalizer="n_rel", empty="skip", ties="first"
+):
+    """Per-list average precision at K: the sum of P@i over relevant ranks i <= K, normalised.
+
+    ``AP@K = sum_{i <= K, rel_i} P@i / Z``; the mean over lists is MAP@K.
+    ``normalizer="n_rel"`` (default): Z = n_rel (trec_eval ``map_cut_k``, ranx ``map@k``,
+    tf-ranking, keras-rs); ``"min_k_n_rel"``: Z = min(K, n_rel); ``"hits"``: Z = hits@K,
+    0 when no hit (torchmetrics ``RetrievalMAP(top_k=K)``).
+
+    Args:
+        y_true, y_pred, k, mask, label_format, empty, ties: as in `precision_at_k`.
+        normalizer: ``"n_rel"``, ``"min_k_n_rel"`` or ``"hits"``.
+
+    Example (relevant items at ranks 1 and 3 of 3 relevant: (1/1 + 2/3) / 3; by hits@3 = 2: / 2):
+
+    >>> import tfrank
+    >>> y_pred = [[0.9, 0.8, 0.7, 0.6, 0.5]]
+    >>> round(float(tfrank.ops.map_at_k([[0, 2, 4]], y_pred, k=3)[0]), 4)
+    0.5556
+    >>> round(float(tfrank.ops.map_at_k([[0, 2, 4]], y_pred, k=3, normalizer="hits")[0]), 4)
+    0.8333
+    """
+    return _public("map", y_true, y_pred, k, mask, label_format, empty, ties, normalizer=normalizer)
+
+
+def ndcg_at_k(y_true, y_pred, k, *, mask=None, label_format=None, gain="exponential", empty="skip", ties="first"):
+    """Per-list NDCG@K: DCG@K divided by the DCG@K of the ideal ordering of the list's labels.
+
+    ``DCG@K = sum_{i <= K} g(rel_i) / log2(i + 1)``, ``g = 2**rel - 1`` (``"exponential"``,
+    Burges et al. 2005: tf-ranking, keras-rs, ranx ``ndcg_burges``) or ``g = rel``
+    (``"linear"``: trec_eval ``ndcg_cut``, ranx ``ndcg``, sklearn, torchmetrics). The ideal
+    ordering sorts every valid label of the list, not only those in the top K. Graded
+    labels count here; ids and class ids have rel = 1.
+
+    Args:
+        y_true, y_pred, k, mask, label_format, empty, ties: as in `precision_at_k`.
+        gain: ``"exponential"`` (default) or ``"linear"``.
+
+    Example (graded labels [3, 2, 0, 1]; the top 3 hold labels 2, 0, 1):
+
+    >>> import tfrank
+    >>> y_true, y_pred = [[3.0, 2.0, 0.0, 1.0]], [[0.1, 0.9, 0.5, 0.3]]
+    >>> round(float(tfrank.ops.ndcg_at_k(y_true, y_pred, k=3)[0]), 4)
+    0.3726
+    >>> round(float(tfrank.ops.ndcg_at_k(y_true, y_pred, k=3, gain="linear")[0]), 4)
+    0.525
+    """
+    return _public("ndcg", y_true, y_pred, k, mask, label_format, empty, ties, gain=gain)
+
+
+def dcg_at_k(y_true, y_pred, k, *, mask=None, label_format=None, gain="exponential", empty="skip", ties="first"):
+    """Per-list DCG@K, not normalised: ``sum_{i <= K} g(rel_i) / log2(i + 1)`` as in `ndcg_at_k`.
+
+    Lists with no relevant item follow ``empty`` like every metric here (their DCG is 0).
+
+    Args:
+        y_true, y_pred, k, mask, label_format, empty, ties: as in `precision_at_k`.
+        gain: ``"exponential"`` (default) or ``"linear"``.
+
+    Example (gains 3, 0, 1 at discounts 1, 1/log2(3), 1/2):
+
+    >>> import tfrank
+    >>> tfrank.ops.dcg_at_k([[3.0, 2.0, 0.0, 1.0]], [[0.1, 0.9, 0.5, 0.3]], k=3).numpy()
+    array([3.5], dtype=float32)
+    """
+    return _public("dcg", y_true, y_pred, k, mask, label_format, empty, ties, gain=gain)
+
+
+def r_precision(y_true, y_pred, *, mask=None, label_format=None, empty="skip", ties="first"):
+    """Per-list R-precision: ``hits@R / R`` with R = n_rel, the list's own relevant count (trec_eval ``Rprec``).
+
+    NOTE: R varies per list, so the whole list is ranked (a full sort, O(N log N)
+    per list, instead of a top-K) and hits are read at each list's R.
+
+    Args:
+        y_true, y_pred, mask, label_format, empty, ties: as in `precision_at_k`.
+
+    Example (R = 2; the top 2 hold one relevant item):
+
+    >>> import tfrank
+    >>> tfrank.ops.r_precision([[0, 3]], [[0.9, 0.8, 0.1, 0.7]]).numpy()
+    array([0.5], dtype=float32)
+    """
+    return _public("r_precision", y_true, y_pred, None, mask, label_format, empty, ties)
+
+
+def ranking_metrics(
+    y_true, y_pred, k, *, metrics, mask=None, label_format=None, empty="skip", ties="first", **options
+):
+    """Several metrics from one ranking: a dict of per-list values keyed by log name.
+
+    One ``top_k`` at max(k) serves every metric and cut-off (the whole list is ranked
+    when ``"r_precision"`` is requested). ``options`` (``denominator``, ``normalizer``,
+    ``gain``) go to every requested metric that takes them.
+
+    Args:
+        metrics: names from ``"precision"``, ``"recall"``, ``"f1"``, ``"hit_rate"``,
+            ``"mrr"``, ``"map"``, ``"ndcg"``, ``"dcg"``, ``"r_precision"``.
+        y_true, y_pred, k, mask, label_format, empty, ties: as in `precision_at_k`.
+
+    Example:
+
+    >>> import tfrank
+    >>> values = tfrank.ops.ranking_metrics([[0, 3]], [[0.9, 0.8, 0.1, 0.7]], k=[1, 2], metrics=["precision", "mrr"])
+    >>> {name: float(v[0]) for name, v in values.items()}
+    {'precision_at_1': 1.0, 'precision_at_2': 0.5, 'mrr_at_1': 1.0, 'mrr_at_2': 1.0}
+    """
+    requests = engine.plan(metrics, validation.check_k(k), options, empty=empty, ties=ties)
+    return _evaluate(requests, y_true, y_pred, mask, label_format, empty, ties, as_dict=True)

@@ -1,10 +1,11 @@
 """The shared engine: one ``tf.math.top_k`` at max(k) and one ``tf.gather`` of the labels.
 
 Every metric reads the same `Ranked` view of a batch, so a list of k values, or
-several metrics at once, cost one top_k.
+several metrics at once, cost one top_k. `rank` is the only producer of that view.
 """
 
 import dataclasses
+from typing import Optional
 
 import tensorflow as tf
 
@@ -17,28 +18,36 @@ class Ranked:
     """The top of each list.
 
     lists: the normalised batch (`tfrank.inputs.Lists`).
-    depth: K' = min(max(k), N), the number of ranked positions kept (static when N is).
+    depth: K' = min(max(k), N), the number of ranked positions kept (static when N is);
+        N itself when a metric needs the whole ranking (R-precision).
     gains: ``[B, K']`` float relevance of the item at each position (graded for dense
-        labels, 1.0/0.0 for ids), 0 for excluded items.
+        labels, 1.0/0.0 for ids), 0 for excluded items; equal scores in index order.
     hits: ``[B, K' + 1]`` float, ``hits[:, i]`` = relevant items among the top i.
+    ties: ``ties="expected"`` only: each position's tie group (`TieGroups`); None for
+        ``ties="first"``, whose formulas read ``gains`` and ``hits`` alone.
     """
 
     lists: Lists
     depth: object
     gains: tf.Tensor
     hits: tf.Tensor
-
-    def hits_at(self, k):
-        """``[B]`` relevant items among the top k (k clamped to the list length)."""
-        return self.hits[:, _clamp(k, self.depth)]
+    ties: Optional["TieGroups"] = None
 
 
-def _clamp(k, depth):
+def clamp(k, depth):
+    """min(k, depth) for a Python k and a static or dynamic depth."""
     return min(k, depth) if isinstance(depth, int) else tf.minimum(k, depth)
+
+
+def gain(labels, kind):
+    """Gain of a relevance label: ``2**rel - 1`` (``"exponential"``) or ``rel`` (``"linear"``)."""
+    return tf.pow(2.0, labels) - 1.0 if kind == "exponential" else labels
 
 
 def _depth(scores, k_max):
     n_items = scores.shape[1]
+    if k_max is None:
+        return n_items if n_items is not None else tf.shape(scores)[1]
     if n_items is not None:
         return min(k_max, n_items)
     return tf.minimum(k_max, tf.shape(scores)[1])
@@ -53,12 +62,99 @@ def top_gains(lists, indices):
     return tf.cast(tf.reduce_any(match, axis=2), tf.float32)
 
 
-def rank(lists, k_max):
-    """Ranks every list once, keeping the top ``min(k_max, N)`` positions."""
+def prefix_sums(values):
+    """``[B, K']`` -> ``[B, K' + 1]`` with ``out[:, i]`` = sum of the first i values (K' may be 0)."""
+    return tf.pad(tf.cumsum(values, axis=1), [[0, 0], [1, 0]])
+
+
+def rank(lists, k_max, *, ties="first"):
+    """Ranks every list once, keeping the top ``min(k_max, N)`` positions (all N for None).
+
+    ``ties="expected"`` adds the tie groups of the kept positions (one more pass over
+    the ``[B, N]`` scores, for the group that straddles position K').
+    """
     depth = _depth(lists.scores, k_max)
-    indices = fastrank.top_k(lists.scores, depth).indices  # exactly tf.math.top_k's, often faster
-    gains = top_gains(lists, indices)
-    relevant = tf.cast(gains > 0.0, tf.float32)
-    zeros = tf.zeros_like(relevant[:, :1])
-    hits = tf.concat([zeros, tf.cumsum(relevant, axis=1)], axis=1)
-    return Ranked(lists=lists, depth=depth, gains=gains, hits=hits)
+    top = fastrank.top_k(lists.scores, depth)  # exactly tf.math.top_k's values and indices
+    gains = top_gains(lists, top.indices)
+    hits = prefix_sums(tf.cast(gains > 0.0, tf.float32))
+    groups = tie_groups(lists, top.values, gains) if ties == "expected" else None
+    return Ranked(lists=lists, depth=depth, gains=gains, hits=hits, ties=groups)
+
+
+# === Tie groups (ties="expected") ===
+
+
+@dataclasses.dataclass(frozen=True)
+class TieGroups:
+    """Each ranked position's tie group: the valid items sharing its score, over the whole list.
+
+    Under ``ties="expected"`` every ordering of a group's items is equally likely
+    (McSherry & Najork, ECIR 2008), so the expected relevance or gain at a position is
+    its group's mean, and the group that straddles position K' needs its size and
+    relevant count over the whole list, not only over the top K'.
+
+    start: ``[B, K']`` float, items ranked strictly above the position's group.
+    size: ``[B, K']`` float, items in the group (those ranked below K' included).
+    relevant: ``[B, K']`` float, relevant items in the group.
+    mean_gain: ``{"linear": [B, K'], "exponential": [B, K']}`` the group's mean gain.
+    hits: ``[B, K' + 1]`` float, expected relevant items among the top i.
+    """
+
+    start: tf.Tensor
+    size: tf.Tensor
+    relevant: tf.Tensor
+    mean_gain: dict
+    hits: tf.Tensor
+
+
+def _group_bounds(top_scores):
+    """First position and end (exclusive) of each position's run of equal scores in the top K'."""
+    depth = tf.shape(top_scores)[1]
+    positions = tf.range(depth)[None, :]
+    first = tf.concat([tf.ones_like(top_scores[:, :1], tf.bool), top_scores[:, 1:] != top_scores[:, :-1]], axis=1)
+    group = tf.cumsum(tf.cast(first, tf.int32), axis=1) - 1
+    # Start positions in increasing order, then K' as padding: run g spans starts[g]..starts[g+1].
+    starts = tf.sort(tf.where(first, positions, depth), axis=1)
+    starts = tf.concat([starts, tf.fill([tf.shape(top_scores)[0], 1], depth)], axis=1)
+    return tf.gather(starts, group, batch_dims=1), tf.gather(starts, group + 1, batch_dims=1)
+
+
+def _boundary_totals(lists, threshold):
+    """Whole-list size, relevant count and gain sums of the items scoring ``threshold`` ``[B, 1]``."""
+    tied = tf.equal(lists.scores, threshold)
+    size = tf.reduce_sum(tf.cast(tied, tf.float32), axis=1)
+    if lists.labels is not None:
+        labels = tf.where(tied, lists.labels, 0.0)
+        relevant = tf.reduce_sum(tf.cast(labels > 0.0, tf.float32), axis=1)
+        sums = {kind: tf.reduce_sum(gain(labels, kind), axis=1) for kind in ("linear", "exponential")}
+    else:  # ids: gather the relevant items' scores, never a [B, N] label tensor
+        scores = tf.gather(lists.scores, tf.maximum(lists.ids, 0), batch_dims=1)
+        relevant = tf.reduce_sum(tf.cast((lists.ids >= 0) & tf.equal(scores, threshold), tf.float32), axis=1)
+        sums = {"linear": relevant, "exponential": relevant}
+    return size, relevant, sums
+
+
+def tie_groups(lists, top_scores, gains):
+    """`TieGroups` of the top K' positions, given their scores and gains ``[B, K']``."""
+    start, end = _group_bounds(top_scores)
+    threshold = top_scores[:, -1:]
+    in_boundary = tf.equal(top_scores, threshold)  # the last group, which may go on below K'
+    size_b, relevant_b, sums_b = _boundary_totals(lists, threshold)
+
+    def whole_group(values, boundary_total):
+        within = prefix_sums(values)
+        local = tf.gather(within, end, batch_dims=1) - tf.gather(within, start, batch_dims=1)
+        return tf.where(in_boundary, boundary_total[:, None], local)
+
+    size = whole_group(tf.ones_like(gains), size_b)
+    relevant = whole_group(tf.cast(gains > 0.0, tf.float32), relevant_b)
+    mean_gain = {
+        kind: tf.math.divide_no_nan(whole_group(gain(gains, kind), sums_b[kind]), size) for kind in sums_b
+    }
+    return TieGroups(
+        start=tf.cast(start, tf.float32),
+        size=size,
+        relevant=relevant,
+        mean_gain=mean_gain,
+        hits=prefix_sums(tf.math.divide_no_nan(relevant, size)),
+    )

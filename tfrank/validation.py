@@ -68,6 +68,29 @@ def check_budget(budget):
     raise invalid("budget", budget, valid, ValueError if isinstance(budget, numbers.Number) else TypeError)
 
 
+def check_metrics(metrics, known):
+    """Returns ``metrics`` as a tuple of distinct names from ``known`` (a list or tuple of str)."""
+    shown = ", ".join(repr(name) for name in known)
+    valid = f"a non-empty list of distinct metric names from {shown}"
+    if not isinstance(metrics, (list, tuple)) or not metrics:
+        wrong_type = not isinstance(metrics, (list, tuple, str))
+        raise invalid("metrics", metrics, valid, TypeError if wrong_type else ValueError)
+    unknown = [name for name in metrics if not isinstance(name, str) or name not in known]
+    if unknown or len(set(metrics)) != len(metrics):
+        hint = f" ({', '.join(repr(name) for name in unknown)} unknown)" if unknown else " (a name repeats)"
+        raise ValueError(str(invalid("metrics", metrics, valid)) + hint)
+    return tuple(metrics)
+
+
+def no_such_option(name, metrics, takes, owners):
+    """TypeError for an option that no requested metric takes (``owners``: metrics that would)."""
+    who = f"{metrics[0]} metrics take" if len(metrics) == 1 else f"metrics={list(metrics)} take"
+    text = f"{who} no option {name!r}; their options are {takes}"
+    if owners:
+        text += f" ({name!r} is an option of {', '.join(owners)})"
+    return TypeError(text)
+
+
 def check_choice(arg, value, choices):
     if not isinstance(value, (str, type(None))) or value not in choices:
         shown = ", ".join(repr(c) for c in choices)

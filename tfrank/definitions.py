@@ -1,0 +1,170 @@
+"""Per-list metric definitions on a `tfrank.ranking.Ranked` batch.
+
+Each definition takes ``(ranked, ks, **options)`` and returns ``[B, len(ks)]`` values
+(``ks`` is ``(None,)`` for R-precision, which has no cut-off). Positions are 0-based
+here; the formulas in docstrings count ranks from 1.
+
+What they read: under ``ties="first"``, ``ranked.gains`` ``[B, K']``, ``ranked.hits``
+``[B, K' + 1]``, ``ranked.depth``, and from ``ranked.lists`` the counts ``n_relevant`` and
+``n_valid`` and, for NDCG's ideal ordering, ``labels`` (dense) — nothing else, so any
+producer of those fields serves every metric. R-precision needs K' = N. Under
+``ties="expected"`` they read ``ranked.ties`` instead of ``gains``/``hits`` (see
+`tfrank.ties` for the derivations).
+"""
+
+import dataclasses
+
+import tensorflow as tf
+
+from tfrank import ranking, ties
+
+# === Per-position quantities, under either tie policy ===
+
+
+def _hits(ranked):
+    """``[B, K' + 1]`` (expected) relevant items among the top i."""
+    return ranked.hits if ranked.ties is None else ranked.ties.hits
+
+
+def _gains(ranked, kind):
+    """``[B, K']`` (expected) gain at each position."""
+    if ranked.ties is None:
+        return ranking.gain(ranked.gains, kind)
+    return ranked.ties.mean_gain[kind]
+
+
+def _miss_factors(ranked):
+    """``[B, K']`` P(no relevant item at position i | none above it in its group)."""
+    if ranked.ties is None:
+        return 1.0 - tf.cast(ranked.gains > 0.0, tf.float32)  # every "group" is one item
+    return ties.miss_factors(ranked)
+
+
+def _pair_terms(ranked):
+    """``[B, K']`` (expected) rel_i * hits@(i+1), AP's numerator before the 1/rank."""
+    if ranked.ties is None:
+        return tf.cast(ranked.gains > 0.0, tf.float32) * ranked.hits[:, 1:]
+    return ties.pair_terms(ranked)
+
+
+def _per_rank(values):
+    """``[B, K']`` values divided by their 1-based rank."""
+    return values / tf.cast(tf.range(1, tf.shape(values)[1] + 1), tf.float32)[None, :]
+
+
+def _discounted(values):
+    """``[B, K']`` values times 1 / log2(rank + 1)."""
+    ranks = tf.cast(tf.range(1, tf.shape(values)[1] + 1), tf.float32)
+    return values * (tf.math.log(2.0) / tf.math.log1p(ranks))[None, :]
+
+
+def _cutoffs(ks):
+    """``[1, len(ks)]`` the nominal cut-offs as floats (P@K divides by K even past the list's end)."""
+    return tf.constant([float(k) for k in ks])[None, :]
+
+
+def _at(prefix, ranked, ks):
+    """``[B, len(ks)]``: a ``[B, K' + 1]`` prefix read at each cut-off (clamped to the list)."""
+    return tf.stack([prefix[:, ranking.clamp(k, ranked.depth)] for k in ks], axis=1)
+
+
+# === Definitions ===
+
+
+def precision(ranked, ks, *, denominator="k"):
+    """hits@K / K, or / min(K, valid items) for ``denominator="min_k_n"`` (tf-ranking, keras-rs)."""
+    hits = _at(_hits(ranked), ranked, ks)
+    if denominator == "k":
+        return hits / _cutoffs(ks)
+    return tf.math.divide_no_nan(hits, tf.minimum(_cutoffs(ks), ranked.lists.n_valid[:, None]))
+
+
+def recall(ranked, ks):
+    """hits@K / n_rel."""
+    return tf.math.divide_no_nan(_at(_hits(ranked), ranked, ks), ranked.lists.n_relevant[:, None])
+
+
+def f1(ranked, ks):
+    """2PR / (P + R) with P = hits@K / K and R = hits@K / n_rel, i.e. 2 hits@K / (K + n_rel): linear in hits."""
+    return 2.0 * _at(_hits(ranked), ranked, ks) / (_cutoffs(ks) + ranked.lists.n_relevant[:, None])
+
+
+def hit_rate(ranked, ks):
+    """1 - P(no relevant item in the top K): 1 or 0 under ties="first"."""
+    misses = _miss_factors(ranked)
+    no_hit = tf.pad(tf.math.cumprod(misses, axis=1), [[0, 0], [1, 0]], constant_values=1.0)
+    return 1.0 - _at(no_hit, ranked, ks)
+
+
+def mrr(ranked, ks):
+    """sum_{i <= K} P(the first relevant item is at rank i) / i."""
+    misses = _miss_factors(ranked)
+    first_hit = tf.math.cumprod(misses, axis=1, exclusive=True) * (1.0 - misses)  # P(first hit at i)
+    return _at(ranking.prefix_sums(_per_rank(first_hit)), ranked, ks)
+
+
+def average_precision(ranked, ks, *, normalizer="n_rel"):
+    """sum_{i <= K} rel_i hits@i / i, over n_rel, min(K, n_rel) or hits@K (``normalizer``)."""
+    numerator = ranking.prefix_sums(_per_rank(_pair_terms(ranked)))
+    n_rel = ranked.lists.n_relevant[:, None]
+    if normalizer == "n_rel":
+        return tf.math.divide_no_nan(_at(numerator, ranked, ks), n_rel)
+    if normalizer == "min_k_n_rel":
+        return tf.math.divide_no_nan(_at(numerator, ranked, ks), tf.minimum(_cutoffs(ks), n_rel))
+    if ranked.ties is None:  # "hits"
+        return tf.math.divide_no_nan(_at(numerator, ranked, ks), _at(ranked.hits, ranked, ks))
+    return tf.stack([ties.average_precision_by_hits(ranked, numerator, k) for k in ks], axis=1)
+
+
+def dcg(ranked, ks, *, gain="exponential"):
+    """sum_{i <= K} gain(rel_i) / log2(i + 1)."""
+    return _at(ranking.prefix_sums(_discounted(_gains(ranked, gain))), ranked, ks)
+
+
+def _ideal_labels(ranked):
+    """``[B, K']`` the list's valid labels sorted descending (ids: 1 for the first n_rel)."""
+    lists = ranked.lists
+    if lists.labels is not None:
+        return tf.math.top_k(lists.labels, k=ranked.depth, sorted=True).values
+    positions = tf.cast(tf.range(tf.shape(ranked.gains)[1]), tf.float32)[None, :]
+    return tf.cast(positions < lists.n_relevant[:, None], tf.float32)
+
+
+def ndcg(ranked, ks, *, gain="exponential"):
+    """DCG@K over the DCG@K of the list's labels sorted descending."""
+    ideal = _at(ranking.prefix_sums(_discounted(ranking.gain(_ideal_labels(ranked), gain))), ranked, ks)
+    return tf.math.divide_no_nan(dcg(ranked, ks, gain=gain), ideal)
+
+
+def r_precision(ranked, ks):
+    """hits@R / R with R = n_rel, which varies per list: the ranking holds the whole list."""
+    n_rel = ranked.lists.n_relevant
+    cut = tf.minimum(tf.cast(n_rel, tf.int32), tf.shape(ranked.gains)[1])  # n_rel <= N unless ids repeat
+    hits = tf.gather(_hits(ranked), cut[:, None], batch_dims=1)
+    return tf.math.divide_no_nan(hits, n_rel[:, None])
+
+
+# === The table the engine reads ===
+
+
+@dataclasses.dataclass(frozen=True)
+class Definition:
+    """fn: the per-list definition. options: {option: valid values, default first}.
+    cutoff: False for R-precision, which takes no k and ranks the whole list."""
+
+    fn: object
+    options: dict
+    cutoff: bool = True
+
+
+DEFINITIONS = {
+    "precision": Definition(precision, {"denominator": ("k", "min_k_n")}),
+    "recall": Definition(recall, {}),
+    "f1": Definition(f1, {}),
+    "hit_rate": Definition(hit_rate, {}),
+    "mrr": Definition(mrr, {}),
+    "map": Definition(average_precision, {"normalizer": ("n_rel", "min_k_n_rel", "hits")}),
+    "ndcg": Definition(ndcg, {"gain": ("exponential", "linear")}),
+    "dcg": Definition(dcg, {"gain": ("exponential", "linear")}),
+    "r_precision": Definition(r_precision, {}, cutoff=False),
+}

@@ -1,0 +1,73 @@
+"""Engine shared by the functions and the Keras classes.
+
+A *plan* is a tuple of requests ``(metric, ks, options)``, one per metric, all served
+by one ranking of the batch (`tfrank.ranking.rank` at the largest k, or the whole list
+when R-precision is among them). `compute` returns every request's per-list values side
+by side, ``[B, C]`` with one column per log name, and which lists count.
+"""
+
+import tensorflow as tf
+
+from tfrank import inputs, ranking, validation
+from tfrank.definitions import DEFINITIONS
+
+METRICS = tuple(DEFINITIONS)
+
+
+def plan(metrics, ks, options, *, empty, ties):
+    """Checks metric names and options; returns the requests ``((metric, ks, options), ...)``.
+
+    ``options`` are shared: each goes to every requested metric that takes it (``gain``
+    to both ndcg and dcg). An option that no requested metric takes is an error.
+    """
+    metrics = validation.check_metrics(metrics, METRICS)
+    validation.check_choice("empty", empty, validation.EMPTY_POLICIES)
+    validation.check_choice("ties", ties, validation.TIES)
+    for name, value in options.items():
+        owners = [m for m in metrics if name in DEFINITIONS[m].options]
+        if not owners:
+            every = [m for m in METRICS if name in DEFINITIONS[m].options]
+            takes = sorted({o for m in metrics for o in DEFINITIONS[m].options})
+            raise validation.no_such_option(name, metrics, takes, every)
+        validation.check_choice(name, value, DEFINITIONS[owners[0]].options[name])
+    requests = []
+    for metric in metrics:
+        taken = {name: value for name, value in options.items() if name in DEFINITIONS[metric].options}
+        requests.append((metric, ks if DEFINITIONS[metric].cutoff else (None,), taken))
+    return tuple(requests)
+
+
+def log_names(requests):
+    """The log name of every column: ``precision_at_5``, ..., ``r_precision``."""
+    return [metric if k is None else f"{metric}_at_{k}" for metric, ks, _ in requests for k in ks]
+
+
+def compute(requests, y_true, y_pred, *, mask=None, label_format=None, empty="skip", ties="first"):
+    """Per-list values ``[B, C]`` float32 (C = len(log_names(requests))) and which lists count ``[B]``."""
+    lists = inputs.normalize(y_true, y_pred, mask=mask, label_format=label_format)
+    cutoffs = [k for _, ks, _ in requests for k in ks]
+    depth = None if None in cutoffs else max(cutoffs)  # None: rank the whole list
+    ranked = ranking.rank(lists, depth, ties=ties)
+    columns = [DEFINITIONS[metric].fn(ranked, ks, **options) for metric, ks, options in requests]
+    return apply_empty(tf.cast(tf.concat(columns, axis=1), tf.float32), lists, empty)
+
+
+def apply_empty(values, lists, empty):
+    """Applies the empty-list policy and NaN poisoning; returns (values, countable [B])."""
+    has_relevant = lists.n_relevant > 0.0
+    checks = list(lists.checks)
+    if empty == "error":
+        checks.append(validation.assert_no_empty_list(lists.n_relevant))
+    if empty in ("zero", "one"):
+        fill = 0.0 if empty == "zero" else 1.0
+        values = tf.where(has_relevant[:, None], values, fill)
+        countable = tf.ones_like(has_relevant)
+    else:
+        countable = has_relevant
+    poisoned = lists.poisoned
+    if empty == "error":
+        poisoned |= ~has_relevant  # XLA drops assertions: poison instead of a silent number
+    values = tf.where(poisoned[:, None], tf.constant(float("nan")), values)
+    countable |= poisoned
+    with tf.control_dependencies(checks):
+        return tf.identity(values), tf.identity(countable)

@@ -42,7 +42,7 @@ def _scores(kind, batch, items, seed=0):
 
 
 @pytest.mark.parametrize("kind", ["random", "ties", "constant", "infinite", "signed_zeros", "one_chunk"])
-@pytest.mark.parametrize("items, k", [(1024, 1), (1024, 10), (10_000, 10), (3000, 100), (4096, 512)])
+@pytest.mark.parametrize("items, k", [(1024, 1), (1024, 10), (10_000, 10), (2000, 25), (10_000, 100)])
 def test_top_k_is_tf_top_k(kind, items, k):
     assert fastrank.chunk_size(items, k) is not None  # these cases do take the chunked path
     scores = tf.constant(_scores(kind, 6, items))
@@ -74,13 +74,13 @@ def test_top_k_never_indexes_past_the_list_when_scores_are_nan():
     np.testing.assert_array_equal(got[[0, 3]], want[[0, 3]])  # lists without NaN: unchanged
 
 
-@pytest.mark.parametrize("items, k", [(100, 10), (1023, 5), (1024, 200), (10_007, 10), (None, 10)])
+@pytest.mark.parametrize("items, k", [(100, 10), (1000, 10), (1024, 200), (3000, 100), (10_007, 10), (None, 10)])
 def test_chunk_size_falls_back_to_plain_top_k(items, k):
     # short lists, k not well below N, prime N (no divisor: a tail would copy the batch), unknown N
     assert fastrank.chunk_size(items, k) is None
 
 
-@pytest.mark.parametrize("items, k", [(1024, 10), (10_000, 10), (1_000_000, 10), (3000, 100)])
+@pytest.mark.parametrize("items, k", [(1024, 10), (10_000, 10), (1_000_000, 10), (10_000, 100)])
 def test_chunk_size_divides_the_list_into_more_chunks_than_k(items, k):
     size = fastrank.chunk_size(items, k)
     assert items % size == 0 and items // size > k
@@ -117,9 +117,12 @@ def test_ranked_view_is_the_same_as_with_plain_top_k(fmt, kind, monkeypatch):
     np.testing.assert_array_equal(fast.hits.numpy(), plain.hits.numpy())
 
 
+LONG, KS = 2000, [1, 10, 25]  # fastrank.chunk_size(2000, 25) and (2000, 10) chunk
+
+
 def _long_batch(fmt, seed, kind="ties", **options):
-    data = make_batch(seed, fmt, batch=10, items=1200, **options)
-    data["y_pred"] = _scores(kind, 10, 1200, seed=seed)
+    data = make_batch(seed, fmt, batch=10, items=LONG, **options)
+    data["y_pred"] = _scores(kind, 10, LONG, seed=seed)
     data["y_pred"][3, 7] = np.nan  # one poisoned list
     return data
 
@@ -130,36 +133,39 @@ def test_long_lists_match_the_reference(fmt, mode):
     kind = "signed_zeros" if fmt in ("graded", "class") else "ties"
     data = _long_batch(fmt, seed=len(fmt) + len(mode), kind=kind, pad=fmt != "dense")
 
+    assert fastrank.chunk_size(LONG, max(KS)) and fastrank.chunk_size(LONG, 10)
+
     def metrics(y_true, y_pred):
-        return (tfrank.ops.precision_at_k(y_true, y_pred, [1, 10, 1500], label_format="ids" if fmt in
+        return (tfrank.ops.precision_at_k(y_true, y_pred, KS, label_format="ids" if fmt in
                                           ("ids", "class", "class_2d") else None),
-                tfrank.ops.recall_at_k(y_true, y_pred, 40))
+                tfrank.ops.recall_at_k(y_true, y_pred, 10))
 
     y_true = data["y_true"]
     if fmt == "ragged" and mode == "xla":
         y_true = y_true.to_tensor(default_value=-1)  # XLA needs static shapes
     precision, recall = _in_mode(metrics, mode)(y_true, tf.constant(data["y_pred"]))
     label_format = "ids" if fmt in ("ids", "class", "class_2d", "ragged") else None
-    want = reference.precision_at_k(data["ref_true"], data["y_pred"], [1, 10, 1500], label_format=label_format)
+    want = reference.precision_at_k(data["ref_true"], data["y_pred"], KS, label_format=label_format)
     assert_lists_close({n: v.numpy() for n, v in precision.items()}, want)
-    assert_lists_close(recall.numpy(), reference.recall_at_k(data["ref_true"], data["y_pred"], 40,
+    assert_lists_close(recall.numpy(), reference.recall_at_k(data["ref_true"], data["y_pred"], 10,
                                                              label_format=label_format))
 
 
 @pytest.mark.parametrize("fmt", ["dense", "graded", "ids"])
 def test_long_lists_with_a_mask_and_infinite_scores_match_the_reference(fmt):
     data = _long_batch(fmt, seed=11, kind="infinite", mask=True)
-    got = tfrank.ops.precision_at_k(data["y_true"], data["y_pred"], 10, mask=data["mask"])
-    want = reference.precision_at_k(data["ref_true"], data["y_pred"], 10, mask=data["mask"])
-    assert_lists_close(got.numpy(), want)
+    for k in (10, [25, LONG + 1]):  # chunked, then k > N (the whole list, plain top_k)
+        got = tfrank.ops.precision_at_k(data["y_true"], data["y_pred"], k, mask=data["mask"])
+        want = reference.precision_at_k(data["ref_true"], data["y_pred"], k, mask=data["mask"])
+        assert_lists_close(got if isinstance(k, int) else {n: v.numpy() for n, v in got.items()}, want)
 
 
 def test_dense_labels_without_padding_keep_minus_infinity_below_the_lowest_float():
     """No padding: -inf scores are not lifted, so -inf ranks after float32's lowest, as in the reference."""
-    scores = np.zeros((1, 1200), np.float32)
+    scores = np.zeros((1, LONG), np.float32)
     scores[0, :] = -np.inf
     scores[0, 900] = np.finfo(np.float32).min
-    labels = np.zeros((1, 1200), np.float32)
+    labels = np.zeros((1, LONG), np.float32)
     labels[0, 900] = 1.0
     got = tfrank.ops.precision_at_k(labels, scores, 1).numpy()
     np.testing.assert_array_equal(got, reference.precision_at_k(labels, scores, 1))
@@ -168,7 +174,7 @@ def test_dense_labels_without_padding_keep_minus_infinity_below_the_lowest_float
 
 def test_nan_check_is_exact_when_rows_sum_to_nan_without_a_nan():
     """+inf and -inf in one list sum to NaN: the list must not be poisoned for it."""
-    scores = np.zeros((3, 1200), np.float32)
+    scores = np.zeros((3, LONG), np.float32)
     scores[:, 0], scores[:, 1] = np.inf, -np.inf
     scores[2, 5] = np.nan
     lists = inputs.normalize(np.ones((3, 1), np.int32), scores)

@@ -37,33 +37,50 @@ INT8_BLOCK = 127  # the largest count of ones an int8 holds
 
 
 def chunk_size(n_items, k):
-    """C for `top_k`: a divisor of N near sqrt(N / k) (C ~ balances N / C maxima against k * C
-    candidates), or None when chunking cannot win (N unknown or small, k not well below N,
-    no such divisor: slicing a tail off would copy the whole batch)."""
-    if not isinstance(n_items, int) or not isinstance(k, int) or n_items < MIN_ITEMS or 8 * k > n_items:
+    """C for `top_k`, or None for the plain ``tf.math.top_k``.
+
+    C divides N (slicing a tail off would copy the whole batch) and minimises the items
+    that go through ``top_k``: N / C chunk maxima plus k * C candidates. Chunking pays
+    when that is at most a quarter of N and N >= 1,024. Measured here (graph mode, B=1024):
+    at N = 1,000, K = 10 it loses (6.3 vs 5.8 read passes); at N = 2,048 it takes 5 instead
+    of 10, at 10,000 3.4 instead of 12, at 1,000,000 1.2 instead of 16 (K = 10), and at
+    N = 10,000, K = 100, 17 instead of 21.
+    """
+    if not isinstance(n_items, int) or not isinstance(k, int) or n_items < MIN_ITEMS:
         return None
     ideal = math.sqrt(n_items / k)
     sizes = [c for c in range(max(2, int(ideal / 4)), int(ideal * 4) + 1) if n_items % c == 0 and n_items // c > k]
-    if not sizes:
+    best = min(sizes, key=lambda c: n_items / c + k * c, default=None)
+    if best is None or n_items / best + k * best > n_items / 4:
         return None
-    return min(sizes, key=lambda c: n_items / c + k * c)
+    return best
 
 
 def top_k(scores, k):
     """``tf.math.top_k(scores, k, sorted=True)``'s values and indices (identical, ties included),
-    through chunks when `chunk_size` finds that worthwhile."""
+    through chunks when `chunk_size` finds that worthwhile.
+
+    -0.0 and 0.0 are one score: ``tf.math.top_k`` ties them (index order), XLA's TopK orders
+    -0.0 after 0.0. Under XLA the scores compared are given one zero (only the chunk maxima
+    and candidates on the chunked path: a fused [B, N] select is slow on XLA's CPU backend).
+    """
+    one_zero = _one_zero if compiling_with_xla() else tf.identity
     size = chunk_size(scores.shape[1], k)
     if size is None:
-        top = tf.math.top_k(scores, k=k, sorted=True)
+        top = tf.math.top_k(one_zero(scores), k=k, sorted=True)
         return TopK(top.values, top.indices)
     batch, chunks = tf.shape(scores)[0], scores.shape[1] // size
     blocks = tf.reshape(scores, [batch, chunks, size])
-    best = tf.math.top_k(tf.reduce_max(blocks, axis=2), k=k, sorted=False).indices
+    best = tf.math.top_k(one_zero(tf.reduce_max(blocks, axis=2)), k=k, sorted=False).indices
     best = tf.sort(best, axis=1)  # chunks in index order: equal scores keep breaking by index
     candidates = tf.reshape(tf.gather(blocks, best, batch_dims=1), [batch, k * size])
-    top = tf.math.top_k(candidates, k=k, sorted=True)
+    top = tf.math.top_k(one_zero(candidates), k=k, sorted=True)
     chunk = tf.gather(best, top.indices // size, batch_dims=1)
     return TopK(top.values, chunk * size + top.indices % size)
+
+
+def _one_zero(scores):
+    return tf.where(tf.equal(scores, 0.0), tf.zeros_like(scores), scores)
 
 
 # === Counting ===
@@ -72,8 +89,9 @@ def top_k(scores, k):
 def compiling_with_xla():
     """True while tracing for XLA (``jit_compile=True``): the check ``tf.function`` itself makes
     before wrapping a function for XLA. It picks what is fast as separate TF ops or as one XLA
-    fusion, and normalises -0.0 for XLA's TopK (tests/test_fastrank.py and test_core_ties.py
-    check that under XLA, so a TensorFlow that moved this internal helper would be caught)."""
+    fusion, and turns on the -0.0 fix for XLA's TopK (tests/test_fastrank.py and
+    test_core_ties.py check that under XLA, so a TensorFlow that moved this internal helper
+    would be caught)."""
     try:
         from tensorflow.python.framework import ops
         from tensorflow.python.ops import control_flow_util

@@ -61,12 +61,7 @@ def _scores(y_pred):
     validation.check_scores(y_pred)
     if y_pred.dtype in (tf.float16, tf.bfloat16):
         y_pred = tf.cast(y_pred, tf.float32)  # mixed precision: rank in float32
-    # -0.0 and 0.0 are one score: tf.math.top_k ties them (index order), XLA's TopK
-    # orders -0.0 after 0.0. One zero makes ties="first" agree in graph mode and XLA;
-    # only XLA needs it (and fuses it), elsewhere it would cost a [B, N] copy.
-    if fastrank.compiling_with_xla():
-        y_pred = tf.where(tf.equal(y_pred, 0.0), tf.zeros_like(y_pred), y_pred)
-    return y_pred
+    return y_pred  # (-0.0 and 0.0 are made one score where the ranking needs it: fastrank.top_k)
 
 
 def _mask(mask, y_pred):

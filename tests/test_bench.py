@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 
 from tfrank import cli
-from tfrank.bench import impls
+from tfrank.bench import impls, report
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -26,7 +26,8 @@ def quick_run(tmp_path_factory):
 def test_quick_run_writes_every_output(quick_run):
     code, out, results = quick_run
     assert code == 0
-    assert set(results) >= {"command", "environment", "cases", "fit", "memory", "budget", "plots"}
+    assert set(results) >= {"command", "environment", "cases", "fit", "memory", "budget", "plots", "targets"}
+    assert results["targets"] == []  # --quick has no headline case (B=1024, N=10,000)
     assert results["environment"]["tensorflow"] == tf.__version__
     assert results["environment"]["device_used"].endswith("CPU:0")
     assert results["plots"] == ["time_vs_items.png", "ratio_vs_items.png"]
@@ -76,6 +77,22 @@ def test_fit_memory_and_budget_sections(quick_run):
         assert row["y_pred_bytes"] == 4 * row["batch"] * row["items"]
     assert [row["budget"] for row in results["budget"]] == [10, 100]
     assert all(set(row["over_read_pass"]) == {"graph", "xla"} for row in results["budget"])
+
+
+def test_targets_read_the_headline_rows():
+    def row(fmt, over_read, argpartition):
+        return {"batch": 1024, "items": 10_000, "k": 10, "relevant": 1 if fmt == "class" else 5, "format": fmt,
+                "mode": "graph", "time_over_read_pass": {"tfrank": over_read},
+                "peer_over_tfrank": {"numpy_argpartition": argpartition}}
+
+    other = dict(row("dense", 1.0, 99.0), mode="xla")  # not the default mode: ignored
+    checked = report.targets([other, row("dense", 9.0, 2.5), row("ids", 5.0, 1.5), row("class", 1.9, 3.0)])
+    got = {(t["target"].split(" (")[0], t["labels"]): t["held"] for t in checked}
+    assert got == {
+        ("NumPy argpartition ÷ tfrank", "dense"): True, ("NumPy argpartition ÷ tfrank", "ids"): False,
+        ("tfrank ÷ read pass", "dense"): False, ("tfrank ÷ read pass", "ids"): True,
+        ("tfrank ÷ read pass", "class"): True,
+    }
 
 
 def test_a_wrong_implementation_fails_the_run(tmp_path, monkeypatch, capsys):

@@ -135,20 +135,23 @@ def test_long_lists_match_the_reference(fmt, mode):
 
     assert fastrank.chunk_size(LONG, max(KS)) and fastrank.chunk_size(LONG, 10)
 
-    def metrics(y_true, y_pred):
-        return (tfrank.ops.precision_at_k(y_true, y_pred, KS, label_format="ids" if fmt in
-                                          ("ids", "class", "class_2d") else None),
-                tfrank.ops.recall_at_k(y_true, y_pred, 10))
+    label_format = "ids" if fmt in ("ids", "class", "class_2d", "ragged") else None
+    options = {"label_format": label_format}
+
+    def metrics(y_true, y_pred):  # ndcg: also the top_k over the labels (its ideal ranking)
+        return (tfrank.ops.precision_at_k(y_true, y_pred, KS, **options),
+                tfrank.ops.recall_at_k(y_true, y_pred, 10, **options),
+                tfrank.ops.ndcg_at_k(y_true, y_pred, 10, **options))
 
     y_true = data["y_true"]
     if fmt == "ragged" and mode == "xla":
         y_true = y_true.to_tensor(default_value=-1)  # XLA needs static shapes
-    precision, recall = _in_mode(metrics, mode)(y_true, tf.constant(data["y_pred"]))
-    label_format = "ids" if fmt in ("ids", "class", "class_2d", "ragged") else None
-    want = reference.precision_at_k(data["ref_true"], data["y_pred"], KS, label_format=label_format)
+    precision, recall, ndcg = _in_mode(metrics, mode)(y_true, tf.constant(data["y_pred"]))
+    truth, scores = data["ref_true"], data["y_pred"]
+    want = reference.precision_at_k(truth, scores, KS, **options)
     assert_lists_close({n: v.numpy() for n, v in precision.items()}, want)
-    assert_lists_close(recall.numpy(), reference.recall_at_k(data["ref_true"], data["y_pred"], 10,
-                                                             label_format=label_format))
+    assert_lists_close(recall.numpy(), reference.recall_at_k(truth, scores, 10, **options))
+    assert_lists_close(ndcg.numpy(), reference.ndcg_at_k(truth, scores, 10, **options), atol=2e-5)
 
 
 @pytest.mark.parametrize("fmt", ["dense", "graded", "ids"])

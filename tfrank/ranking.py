@@ -1,4 +1,7 @@
-"""The shared engine: one ``tf.math.top_k`` at max(k) and one ``tf.gather`` of the labels.
+"""The shared engine: one top_k at max(k) and one ``tf.gather`` of the labels.
+
+The top_k is `tfrank.fastrank.top_k`: exactly ``tf.math.top_k``'s values and indices,
+computed through chunk maxima when the lists are long enough for that to be faster.
 
 Every metric reads the same `Ranked` view of a batch, so a list of k values, or
 several metrics at once, cost one top_k. `rank` is the only producer of that view.

@@ -89,6 +89,7 @@ def _memory_table(rows):
                        f"{row['error']} | | |")
             continue
         peak, over = row.get("update_peak"), row.get("process_peak_over_baseline")
+        over = None if over is None else max(over, 0)  # a few MiB either way is allocator noise
         out.append(f"| {title} | {row['format']} | {row['mode']} | {row['batch']} | {row['items']:,} | "
                    f"{_cell(None if peak is None else peak / MIB)} | {_cell(None if over is None else over / MIB)} | "
                    f"{row['y_pred_bytes'] / MIB:.0f} |")
@@ -98,8 +99,45 @@ def _memory_table(rows):
     return out + [""]
 
 
+# The issue's targets, at B=1024, N=10,000, K=10, R=5, graph mode (Keras' default): (what, labels, measure, bound)
+TARGETS = (
+    ("NumPy argpartition ÷ tfrank", "ids", ("peer_over_tfrank", "numpy_argpartition"), ">=", 2),
+    ("keras-rs ÷ tfrank", "ids", ("peer_over_tfrank", "keras_rs"), ">=", 10),
+    ("NumPy argsort loop ÷ tfrank", "ids", ("peer_over_tfrank", "numpy_argsort_loop"), ">=", 8),
+    ("NumPy argpartition ÷ tfrank", "dense", ("peer_over_tfrank", "numpy_argpartition"), ">=", 2),
+    ("keras-rs ÷ tfrank", "dense", ("peer_over_tfrank", "keras_rs"), ">=", 10),
+    ("NumPy argsort loop ÷ tfrank", "dense", ("peer_over_tfrank", "numpy_argsort_loop"), ">=", 8),
+    ("tfrank ÷ read pass", "dense", ("time_over_read_pass", "tfrank"), "<=", 8),
+    ("tfrank ÷ read pass", "ids", ("time_over_read_pass", "tfrank"), "<=", 6),
+    ("tfrank ÷ read pass (goal: approach 2)", "class", ("time_over_read_pass", "tfrank"), "<=", 2),
+)
+
+
+def targets(rows):
+    """The issue's targets checked on this run's headline rows (those that were measured)."""
+    out = []
+    for what, fmt, (table, name), sign, bound in TARGETS:
+        row = next((r for r in rows if (r["batch"], r["items"], r["k"], r["format"], r["mode"]) ==
+                    (1024, 10_000, 10, fmt, "graph") and r["relevant"] == (1 if fmt == "class" else 5)), None)
+        value = None if row is None else row[table].get(name)
+        if value is not None:
+            held = value >= bound if sign == ">=" else value <= bound
+            out.append({"target": what, "labels": fmt, "bound": f"{sign} {bound}", "measured": value, "held": held})
+    return out
+
+
+def _targets_table(checked):
+    out = ["### Targets (B=1024, N=10,000, K=10, R=5 or class ids, `tf.function`)", "",
+           "| target | labels | bound | measured | held |", "|---|---|---|---:|---|"]
+    for t in checked:
+        out.append(f"| {t['target']} | {t['labels']} | {t['bound']} | {_cell(t['measured'])} | "
+                   f"{'yes' if t['held'] else '**no**'} |")
+    return out + [""]
+
+
 def _budget_table(rows):
-    out = ["### PrecisionAtBudget update ÷ read pass", "", "| examples | budget | graph | XLA |", "|---:|---:|---:|---:|"]
+    out = ["### PrecisionAtBudget update ÷ read pass", "",
+           "| examples | budget | graph | XLA |", "|---:|---:|---:|---:|"]
     for row in rows:
         ratios = row["over_read_pass"]
         out.append(f"| {row['examples']:,} | {row['budget']:,} | {_cell(ratios['graph'])} | {_cell(ratios['xla'])} |")
@@ -118,6 +156,8 @@ def markdown(results):
         "ids and class rows. NumPy timings do not depend on the TF mode and are shared by rows that differ "
         "only in mode.", "",
     ]
+    if results.get("targets"):
+        lines += _targets_table(results["targets"])
     if results.get("cases"):
         lines += _cases_tables(results["cases"]) + _skipped(results["cases"])
     if results.get("fit"):
@@ -168,7 +208,8 @@ def plots(results, out_dir, max_panels=4):
                 points = [(row["items"], value(row, impl.name)) for row in rows if impl.name in row["seconds"]]
                 if points and (impl.name != "read_pass" or "time" in name):
                     style = "-o" if impl.kind == "tf" else "--s"
-                    ax.plot(*zip(*points), style, label=impl.title, markersize=4, linewidth=2.2 if impl.name == "tfrank" else 1.2)
+                    width = 2.2 if impl.name == "tfrank" else 1.2
+                    ax.plot(*zip(*points), style, label=impl.title, markersize=4, linewidth=width)
             ax.set(xscale="log", yscale="log", xlabel="items per list N", ylabel=ylabel,
                    title=f"{fmt} labels, {mode}, K={k}, R={relevant}")
             ax.grid(True, which="major", alpha=0.3)

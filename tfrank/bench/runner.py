@@ -120,7 +120,8 @@ def run(args):
     wanted = [name for name in impls.BY_NAME if name in args.impls or name in ("read_pass", "tfrank")]
     sections = {
         "cases": ("{n} cases x {m} implementations, medians of up to {r} interleaved rounds (at most {b:g} s "
-                  "of samples each):", lambda: cells.run(cases_of(args), wanted, limits, device, say=_say, seed=args.seed)),
+                  "of samples each):",
+                  lambda: cells.run(cases_of(args), wanted, limits, device, say=_say, seed=args.seed)),
         "fit": ("model.fit epoch, metrics on vs off:",
                 lambda: fit.run(device, quick=args.quick, say=_say, seed=args.seed)),
         "memory": ("memory, one fresh process per row:", lambda: memory.run(device, quick=args.quick, say=_say)),
@@ -135,6 +136,7 @@ def run(args):
             begun = time.perf_counter()
             results[name] = section()
             results["section_seconds"][name] = round(time.perf_counter() - begun, 1)
+    results["targets"] = report.targets(results.get("cases", []))
     results["plots"] = report.plots(results, args.out)
     results["wall_seconds"] = round(time.perf_counter() - clock, 1)
     report.write_json(results, os.path.join(args.out, "results.json"))

@@ -33,6 +33,24 @@ TopK = collections.namedtuple("TopK", ["values", "indices"])
 MIN_ITEMS = 1024  # below this, the plain top_k is as fast as anything
 INT8_BLOCK = 127  # the largest count of ones an int8 holds
 
+# === Where it runs ===
+
+
+def compiling_with_xla():
+    """True while tracing for XLA (``jit_compile=True``): the check ``tf.function`` itself makes
+    before wrapping a function for XLA. It picks what is fast as separate TF ops or as one XLA
+    fusion, and turns on the -0.0 fix for XLA's TopK (tests/test_fastrank.py and
+    test_core_ties.py check that under XLA, so a TensorFlow that moved this internal helper
+    would be caught)."""
+    try:
+        from tensorflow.python.framework import ops
+        from tensorflow.python.ops import control_flow_util
+
+        return bool(control_flow_util.GraphOrParentsInXlaContext(ops.get_default_graph()))
+    except (ImportError, AttributeError):
+        return False
+
+
 # === Top k ===
 
 
@@ -84,21 +102,6 @@ def _one_zero(scores):
 
 
 # === Counting ===
-
-
-def compiling_with_xla():
-    """True while tracing for XLA (``jit_compile=True``): the check ``tf.function`` itself makes
-    before wrapping a function for XLA. It picks what is fast as separate TF ops or as one XLA
-    fusion, and turns on the -0.0 fix for XLA's TopK (tests/test_fastrank.py and
-    test_core_ties.py check that under XLA, so a TensorFlow that moved this internal helper
-    would be caught)."""
-    try:
-        from tensorflow.python.framework import ops
-        from tensorflow.python.ops import control_flow_util
-
-        return bool(control_flow_util.GraphOrParentsInXlaContext(ops.get_default_graph()))
-    except (ImportError, AttributeError):
-        return False
 
 
 def count_true(flags):

@@ -58,6 +58,6 @@ def rank(lists, k_max):
     indices = tf.math.top_k(lists.scores, k=depth, sorted=True).indices
     gains = top_gains(lists, indices)
     relevant = tf.cast(gains > 0.0, tf.float32)
-    zeros = tf.zeros_like(relevant[:, :1])
+    zeros = tf.zeros([tf.shape(relevant)[0], 1], relevant.dtype)  # not relevant[:, :1]: empty when N = 0
     hits = tf.concat([zeros, tf.cumsum(relevant, axis=1)], axis=1)
     return Ranked(lists=lists, depth=depth, gains=gains, hits=hits)

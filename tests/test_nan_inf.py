@@ -106,6 +106,14 @@ def test_nan_and_inf_policy_every_metric(spec, mode):
         assert got == pytest.approx(_expected(spec, [batch, CLEAN]), abs=1e-6), case
 
 
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
+def test_nan_list_of_weight_zero_still_gives_nan(spec):
+    """Unlike a budget metric's example of weight 0, a NaN list of weight 0 is not left out."""
+    metric = spec.make(K)
+    metric.update_state(DENSE, _with(SCORES, 1, 1, NAN), sample_weight=[1.0, 0.0])
+    assert all(math.isnan(v) for v in results(metric).values())
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_inf_order_by_hand(mode):
     """Checked without the reference: in list 0, items 1 and 2 are relevant, item 0 is not.

@@ -29,8 +29,8 @@ def test_mirrored_strategy_equals_one_device_and_reference():
     assert {key.split("/")[0] for key in out["values"]} == set(out["ran"])
     assert any(key.startswith("dense/fit/") for key in out["values"])
     for key, (mirrored, one_device, expected) in out["values"].items():
-        assert mirrored == pytest.approx(expected, abs=1e-5), key
-        assert one_device == pytest.approx(expected, abs=1e-5), key
+        assert mirrored == pytest.approx(expected, rel=1e-5, abs=1e-5), key
+        assert one_device == pytest.approx(expected, rel=1e-5, abs=1e-5), key
 
 
 def test_multi_worker_mirrored_strategy_two_processes():

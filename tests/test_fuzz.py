@@ -130,7 +130,7 @@ def test_update_equals_reference_or_raises_clearly(spec, k, empty, batch):
             assert math.isnan(got[name]), name
             continue
         want = reference.weighted_mean(np.concatenate([warm[name], values]), np.concatenate([warm_weight, weights]))
-        assert got[name] == pytest.approx(want, abs=1e-5), name
+        assert got[name] == pytest.approx(want, rel=1e-5, abs=1e-5), name
 
 
 # === Regressions found by the fuzzing above ===

@@ -67,18 +67,3 @@ def ranking_metrics():
         specs.append(Spec(cls, ref, "k" in inspect.signature(cls).parameters))
     return specs
 
-
-def expected_mean(per_list, weights=None, nan_lists=None):
-    """What a streaming metric reports: the weighted mean of countable lists, NaN if any list was NaN-poisoned.
-
-    ``per_list`` maps log names to reference values; ``nan_lists`` marks lists where a
-    valid item scored NaN (the reference marks them NaN per list, like skipped lists,
-    so the caller says which ones they are).
-    """
-    out = {}
-    for name, values in per_list.items():
-        if nan_lists is not None and np.any(nan_lists):
-            out[name] = float("nan")
-        else:
-            out[name] = reference.weighted_mean(values, weights)
-    return out

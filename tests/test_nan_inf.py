@@ -4,7 +4,8 @@ Policy (README, `tfrank.inputs`): a list in which a *valid* item scores NaN give
 so the streamed result is NaN until ``reset_state()`` and a tuner can mark the trial
 invalid; a NaN on a padded or masked item is ignored; ``+inf`` ranks first and ``-inf``
 last among valid items (ahead of padding). Budget metrics: a NaN score of an example
-with weight > 0 gives NaN; with weight 0 it is ignored.
+with weight > 0 gives NaN; with weight 0 it is ignored, and so is a ranking metric's
+list of weight 0.
 """
 
 import math
@@ -107,10 +108,12 @@ def test_nan_and_inf_policy_every_metric(spec, mode):
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
-def test_nan_list_of_weight_zero_still_gives_nan(spec):
-    """Unlike a budget metric's example of weight 0, a NaN list of weight 0 is not left out."""
+def test_nan_list_of_weight_zero_is_left_out(spec):
+    """As a budget metric's example of weight 0: a list of weight 0 does not exist, NaN or not."""
     metric = spec.make(K)
     metric.update_state(DENSE, _with(SCORES, 1, 1, NAN), sample_weight=[1.0, 0.0])
+    assert results(metric) == pytest.approx(_expected(spec, [(DENSE[:1], SCORES[:1], None)]), rel=1e-5, abs=1e-6)
+    metric.update_state(DENSE, SCORES, sample_weight=[float("nan"), 1.0])  # a NaN weight poisons
     assert all(math.isnan(v) for v in results(metric).values())
 
 

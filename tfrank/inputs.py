@@ -200,8 +200,11 @@ def list_weights(sample_weight, y_pred):
     sample_weight = tf.cast(tf.convert_to_tensor(sample_weight), tf.float32)
     validation.check_sample_weight(sample_weight, y_pred)
     if sample_weight.shape.rank == 0:
-        return tf.fill([batch], sample_weight), ()
-    weights = tf.reshape(sample_weight, [-1])
-    text = "sample_weight must hold one weight per list; got weights, lists = "
-    check = validation.assert_same_size(tf.shape(weights)[0], batch, text)
-    return weights, (check,)
+        weights, checks = tf.fill([batch], sample_weight), []
+    else:
+        weights = tf.reshape(sample_weight, [-1])
+        text = "sample_weight must hold one weight per list; got weights, lists = "
+        checks = [validation.assert_same_size(tf.shape(weights)[0], batch, text)]
+    checks.append(validation.assert_non_negative(weights, "sample_weight"))
+    # XLA drops the assertion: a negative weight turns NaN (the result too), never a silent number.
+    return tf.where(weights < 0.0, float("nan"), weights), tuple(checks)

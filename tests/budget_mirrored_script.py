@@ -5,23 +5,19 @@ fresh process. Prints one JSON line: what model.evaluate / model.fit logged and 
 NumPy whole-set reference gives on the model's own predictions.
 """
 
-import json
-import os
+from processes import report, use_logical_cpus
 
 
 def main():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    devices = use_logical_cpus(2)
+    import keras
     import numpy as np
     import tensorflow as tf
-
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    import keras
 
     import tfrank
     from tfrank.reference import budget as reference_budget
 
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    strategy = tf.distribute.MirroredStrategy(devices)
     rng = np.random.default_rng(7)
     n = 203  # batch_size 20: an uneven last batch of 3, split unevenly over the 2 replicas
     x = rng.normal(size=(n, 4)).astype("float32")
@@ -57,7 +53,7 @@ def main():
                 name = f"{base}_at_budget_{b}"
                 out[f"{run}/{name}"] = (logs[name], fn(y, scores, b))
                 out[f"{run}/weighted_{name}"] = (logs[f"weighted_{name}"], fn(y, scores, b, sample_weight=w))
-    print(json.dumps(out))
+    report(out)
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ def assert_lists_close(actual, expected, atol=1e-5):
     np.testing.assert_allclose(actual[~np.isnan(actual)], expected[~np.isnan(expected)], atol=atol)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def _fresh_keras_state():
     yield
     import keras

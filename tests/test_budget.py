@@ -2,23 +2,18 @@
 
 Streaming over uneven batches must equal one stable sort of the whole set; so must
 graph mode, XLA, model.fit/evaluate, and MirroredStrategy on two logical CPUs (in a
-subprocess, since logical devices must be set before TensorFlow starts).
+child process run by `processes.run_scripts`, since logical devices must be set before
+TensorFlow starts).
 """
 
-import json
-import os
-import subprocess
-import sys
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-import tfrank  # noqa: E402
-from tfrank.reference import budget as reference_budget  # noqa: E402
+import processes
+import tfrank
+from tfrank.reference import budget as reference_budget
 
 CLASSES = {"precision": tfrank.PrecisionAtBudget, "recall": tfrank.RecallAtBudget}
 FUNCTIONS = {"precision": tfrank.precision_at_budget, "recall": tfrank.recall_at_budget}
@@ -196,11 +191,8 @@ def test_fit_validation_and_evaluate(jit_compile, tmp_path):
 
 
 def test_mirrored_strategy_two_logical_cpus():
-    script = os.path.join(os.path.dirname(__file__), "budget_mirrored_script.py")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.dirname(os.path.dirname(tfrank.__file__))] + sys.path)}
-    done = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=300, env=env)
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    children = {"mirrored": ("budget_mirrored_script.py", processes.child_env())}
+    out = processes.run_scripts(children, timeout=300)["mirrored"]
     assert out["replicas"] == 2 and out["ties"] > 100
     checked = {name: pair for name, pair in out.items() if "/" in name}
     assert len(checked) == 24

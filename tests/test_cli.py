@@ -36,7 +36,7 @@ def test_help(argv, capsys):
         (["demo", "--dataset", "mnist"], "argument --dataset: must be 'digits' (scikit-learn's bundled images"),
         (["demo", "--dataset", "tfds:"], "argument --dataset: must be 'digits'"),
         (["demo", "--compare", "grid"], "argument --compare: invalid choice: 'grid' (choose from"),
-        (["demo", "--metric", "ndcg"], "argument --metric: invalid choice: 'ndcg'"),
+        (["demo", "--metric", "auc"], "argument --metric: invalid choice: 'auc'"),
         (["demo", "--trials", "3"], "unrecognized arguments: --trials 3"),
         (["demo", "--task", "churn"], "argument --task: invalid choice: 'churn'"),
         (["demo", "--budget", "0"], "argument --budget: must be a positive int, got '0'"),

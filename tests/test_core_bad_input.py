@@ -104,6 +104,7 @@ BAD_UPDATES = [
     ("batch_mismatch", IDS[:1], SCORES, {}, ValueError, r"y_true must be a tensor with the batch size of y_pred"),
     ("sample_weight_2d", DENSE, SCORES, {"sample_weight": np.ones((2, 4))}, ValueError, r"sample_weight must be one weight per list.*\[2, 4\]"),
     ("sample_weight_batch", DENSE, SCORES, {"sample_weight": np.ones(3)}, ValueError, r"sample_weight must be one weight per list"),
+    ("sample_weight_negative", DENSE, SCORES, {"sample_weight": [1.0, -0.5]}, ValueError, r"sample_weight must hold non-negative weights; got min = -0.5"),
     ("mask_shape", DENSE, SCORES, {"mask": np.ones((2, 3), bool)}, ValueError, r"mask must be a bool tensor with the shape of y_pred \[2, 4\]"),
     ("dict_unknown_key", {"labels": DENSE, "weights": DENSE}, SCORES, {}, ValueError, r"y_true must be a tensor or a dict with keys 'labels' and optionally 'mask'"),
     ("mask_twice", {"labels": DENSE, "mask": DENSE > 0}, SCORES, {"mask": DENSE > 0}, ValueError, r"mask must be None when y_true already carries a 'mask' entry"),
@@ -147,6 +148,14 @@ def test_bad_ids_under_xla_poison_the_result(ties):
     metric = tfrank.RankingMetrics(k=2, metrics=list(METRICS), ties=ties)
     step = tf.function(lambda t, p: metric.update_state(t, p), jit_compile=True)
     step(tf.constant([[0, 9], [1, -1]], tf.int32), tf.constant(SCORES))
+    for name, value in metric.result().items():
+        assert np.isnan(float(value)), name
+
+
+def test_negative_weight_under_xla_poisons_the_result():
+    metric = tfrank.RankingMetrics(k=2, metrics=list(METRICS))
+    step = tf.function(lambda t, p, w: metric.update_state(t, p, sample_weight=w), jit_compile=True)
+    step(tf.constant(DENSE), tf.constant(SCORES), tf.constant([1.0, -1.0]))
     for name, value in metric.result().items():
         assert np.isnan(float(value)), name
 

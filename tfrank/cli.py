@@ -15,6 +15,8 @@ import platform
 import sys
 import time
 
+from tfrank import tuner
+
 # === Argument types: errors read "argument --k: must be a positive int, got '0'" ===
 
 
@@ -67,7 +69,9 @@ def register_demo(subparsers):
     parser.add_argument("--epochs", type=positive_int, help="training epochs per trial (default 5; fraud 30)")
     parser.add_argument("--k", type=positive_int, help="ranking: cut-off K of the objective (default 3)")
     parser.add_argument(
-        "--metric", choices=("precision", "recall"), help="ranking: objective val_{metric}_at_{K} (default precision)"
+        "--metric",
+        choices=tuner.CUTOFF_BASES,
+        help="ranking: objective val_{metric}_at_{K} (default precision)",
     )
     parser.add_argument("--budget", type=positive_int, help="fraud: cases reviewed, B in val_precision_at_budget_B (default 10)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data, weights and tuner (default 0)")

@@ -19,6 +19,12 @@ import tensorflow as tf
 import tfrank
 
 TUNERS = ("bayesian", "random")
+# The metrics with a cut-off K that `tfrank demo --metric` can optimise, by log-name base.
+METRICS = {
+    cls.base: cls
+    for cls in (tfrank.PrecisionAtK, tfrank.RecallAtK, tfrank.F1AtK, tfrank.HitRateAtK, tfrank.MRRAtK,
+                tfrank.MAPAtK, tfrank.NDCGAtK, tfrank.DCGAtK)
+}
 
 
 def listwise_softmax_loss(y_true, y_pred):
@@ -43,7 +49,7 @@ def build_model(hp, n_features, k, metric="precision"):
     scores = keras.layers.Dense(1, name="score")(hidden)
     scores = keras.layers.Reshape((-1,), name="scores")(scores)
     model = keras.Model(inputs, scores)
-    metric_cls = {"precision": tfrank.PrecisionAtK, "recall": tfrank.RecallAtK}[metric]
+    metric_cls = METRICS[metric]
     model.compile(
         optimizer=keras.optimizers.Adam(hp.Float("learning_rate", 1e-4, 1e-1, sampling="log")),
         loss=listwise_softmax_loss,

@@ -57,7 +57,8 @@ def apply_empty(values, lists, empty):
     has_relevant = lists.n_relevant > 0.0
     checks = list(lists.checks)
     if empty == "error":
-        checks.append(validation.assert_no_empty_list(lists.n_relevant))
+        # A NaN list is NaN whatever its labels (the reference checks NaN first, too).
+        checks.append(validation.assert_no_empty_list(tf.where(lists.poisoned, 1.0, lists.n_relevant)))
     if empty in ("zero", "one"):
         fill = 0.0 if empty == "zero" else 1.0
         values = tf.where(has_relevant[:, None], values, fill)

@@ -85,6 +85,8 @@ def resolve_format(y_true, y_pred, label_format):
         return "dense"
     if label_format == "ids":
         return "class" if rank == 1 else "ids"
+    if rank is None:  # e.g. a Keras function retraced for labels of two ranks
+        raise validation.invalid("y_true", y_true, "a tensor of known rank, or pass label_format='dense' or 'ids'")
     if rank == 1:
         return "class"
     if rank == 2 and y_true.dtype.is_integer:
@@ -141,6 +143,8 @@ def _has_nan(y_pred, valid):
 
 def _dense(y_true, y_pred, mask, checks):
     validation.check_dense_labels(y_true, y_pred)
+    if y_true.shape.rank is None:
+        y_true = tf.ensure_shape(y_true, y_pred.shape)  # the state's shapes must stay known
     labels = tf.cast(y_true, tf.float32)
     valid = labels >= 0.0  # a NaN label is padding too
     if mask is not None:
@@ -184,7 +188,8 @@ def _ids(y_true, y_pred, mask, fmt, checks):
         checks.append(validation.assert_integral(y_true, "y_true"))
         y_true = tf.cast(y_true, tf.int32)
     validation.check_ids(y_true)
-    ids = tf.cast(tf.reshape(y_true, [tf.shape(y_true)[0], -1]) if fmt == "class" else y_true, tf.int32)
+    flat = fmt == "class" or y_true.shape.rank is None  # [B] -> [B, 1]; [B, R] stays
+    ids = tf.cast(tf.reshape(y_true, [tf.shape(y_true)[0], -1]) if flat else y_true, tf.int32)
     n_items = tf.shape(y_pred)[1]
     checks.append(validation.assert_ids_in_range(ids, n_items))
     out_of_range = tf.reduce_any((ids < -1) | (ids >= n_items), axis=1)
@@ -192,8 +197,9 @@ def _ids(y_true, y_pred, mask, fmt, checks):
     if fmt != "class":
         checks.append(validation.assert_no_duplicate_ids(tf.sort(ids, axis=1)))
     if mask is not None:
-        kept = tf.gather(mask, tf.maximum(ids, 0), batch_dims=1) & (ids >= 0)
-        ids = tf.where(kept, ids, -1)
+        # Padding ids read an extra False column (index 0 does not exist when N = 0).
+        padded = tf.pad(mask, [[0, 0], [0, 1]])
+        ids = tf.where(tf.gather(padded, tf.where(ids >= 0, ids, n_items), batch_dims=1), ids, -1)
         n_valid = tf.reduce_sum(tf.cast(mask, tf.float32), axis=1)
     else:
         n_valid = tf.fill([tf.shape(y_pred)[0]], tf.cast(n_items, tf.float32))
@@ -216,8 +222,11 @@ def list_weights(sample_weight, y_pred):
     sample_weight = tf.cast(tf.convert_to_tensor(sample_weight), tf.float32)
     validation.check_sample_weight(sample_weight, y_pred)
     if sample_weight.shape.rank == 0:
-        return tf.fill([batch], sample_weight), ()
-    weights = tf.reshape(sample_weight, [-1])
-    text = "sample_weight must hold one weight per list; got weights, lists = "
-    check = validation.assert_same_size(tf.shape(weights)[0], batch, text)
-    return weights, (check,)
+        weights, checks = tf.fill([batch], sample_weight), []
+    else:
+        weights = tf.reshape(sample_weight, [-1])
+        text = "sample_weight must hold one weight per list; got weights, lists = "
+        checks = [validation.assert_same_size(tf.shape(weights)[0], batch, text)]
+    checks.append(validation.assert_non_negative(weights, "sample_weight"))
+    # XLA drops the assertion: a negative weight turns NaN (the result too), never a silent number.
+    return tf.where(weights < 0.0, float("nan"), weights), tuple(checks)

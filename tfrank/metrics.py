@@ -69,18 +69,21 @@ class RankingMetric(keras.metrics.Metric):
             ties=self.ties,
         )
         weights, checks = inputs.list_weights(sample_weight, values)
+        # A list of weight 0 is left out, even a NaN one (as a budget metric's example of
+        # weight 0); a NaN weight counts, so it poisons the result.
+        counted = countable & tf.not_equal(weights, 0.0)
         with tf.control_dependencies(checks):
-            weights = tf.where(countable, weights, 0.0)
+            weights = tf.where(counted, weights, 0.0)
         # where(), not a product: a skipped list's NaN must not leak into the sum.
-        weighted = tf.where(countable[:, None], values * weights[:, None], 0.0)
+        weighted = tf.where(counted[:, None], values * weights[:, None], 0.0)
         self.total.assign_add(tf.cast(tf.reduce_sum(weighted, axis=0), self.dtype))
         self.count.assign_add(tf.cast(tf.fill(self.count.shape, tf.reduce_sum(weights)), self.dtype))
 
     def result(self):
         total = tf.convert_to_tensor(self.total)
         count = tf.convert_to_tensor(self.count)
-        # 0/0 -> 0.0 when nothing countable was seen; NaN totals still propagate.
-        values = tf.where(count > 0, total / tf.where(count > 0, count, 1.0), tf.zeros_like(total))
+        # 0/0 -> 0.0 when nothing countable was seen; a NaN total or count still propagates.
+        values = tf.math.divide_no_nan(total, count)
         if not self._multi:
             return values[0]
         return {name: values[i] for i, name in enumerate(self.result_names())}

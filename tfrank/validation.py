@@ -127,7 +127,7 @@ def check_dense_labels(y_true, y_pred):
 def check_ids(y_true):
     if not y_true.dtype.is_integer:
         raise invalid("y_true", y_true, "integer item ids (label_format='ids')", TypeError)
-    if y_true.shape.rank not in (1, 2):
+    if y_true.shape.rank not in (1, 2, None):
         raise invalid("y_true", y_true, "ids of shape [batch, R] or class ids [batch]/[batch, 1]")
 
 
@@ -182,6 +182,11 @@ def _assert(ok, text, *values, name):
     return tf.debugging.Assert(ok, [text, *values], name=name)
 
 
+def _first(flags):
+    """Index of the first True in ``flags`` [B], or B when there is none (safe on an empty batch)."""
+    return tf.argmax(tf.concat([tf.cast(flags, tf.int32), [1]], axis=0), output_type=tf.int32)
+
+
 def assert_ids_in_range(ids, n_items):
     """Ids must lie in [0, N) or be the -1 padding. tf.gather on GPU would return 0 instead of failing."""
     ok = tf.reduce_all((ids >= -1) & (ids < tf.cast(n_items, ids.dtype)))
@@ -192,7 +197,7 @@ def assert_ids_in_range(ids, n_items):
 def assert_no_duplicate_ids(sorted_ids):
     dup = tf.reduce_any((sorted_ids[:, 1:] == sorted_ids[:, :-1]) & (sorted_ids[:, 1:] >= 0), axis=1)
     text = "y_true ids must not repeat within a list; got a repeated id in list "
-    return _assert(~tf.reduce_any(dup), text, tf.argmax(tf.cast(dup, tf.int32)), name="tfrank_check_duplicates")
+    return _assert(~tf.reduce_any(dup), text, _first(dup), name="tfrank_check_duplicates")
 
 
 def assert_integral(values, arg):
@@ -215,7 +220,7 @@ def assert_non_negative(weights, arg):
 
 def assert_no_empty_list(n_relevant):
     text = "empty='error' and a list has no relevant item; first such list: "
-    return _assert(tf.reduce_all(n_relevant > 0), text, tf.argmin(n_relevant), name="tfrank_check_empty")
+    return _assert(tf.reduce_all(n_relevant > 0), text, _first(n_relevant <= 0), name="tfrank_check_empty")
 
 
 def assert_same_size(size, expected, text):

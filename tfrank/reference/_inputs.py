@@ -215,7 +215,7 @@ def normalise(y_true, y_pred, mask=None, label_format=None):
         else:
             if array.dtype == bool:
                 raise TypeError(f"y_true as item ids must be ints, got {_describe(array)}")
-            array = array.reshape(shape[0], -1)
+            array = array.reshape(shape[0], -1) if shape[0] else array.reshape(0, 0)  # -1 is undefined for 0 rows
             labels, not_padding = _ids_to_labels(list(_integral_ids(array, "y_true")), shape)
     valid = valid & not_padding
     return [(scores[b, valid[b]], labels[b, valid[b]]) for b in range(shape[0])]

@@ -16,7 +16,7 @@ import dataclasses
 
 import tensorflow as tf
 
-from tfrank import ranking, ties
+from tfrank import fastrank, ranking, ties
 
 # === Per-position quantities, under either tie policy ===
 
@@ -125,7 +125,7 @@ def _ideal_labels(ranked):
     """``[B, K']`` the list's valid labels sorted descending (ids: 1 for the first n_rel)."""
     lists = ranked.lists
     if lists.labels is not None:
-        return tf.math.top_k(lists.labels, k=ranked.depth, sorted=True).values
+        return fastrank.top_k(lists.labels, ranked.depth).values  # tf.math.top_k's values, faster
     positions = tf.cast(tf.range(tf.shape(ranked.gains)[1]), tf.float32)[None, :]
     return tf.cast(positions < lists.n_relevant[:, None], tf.float32)
 

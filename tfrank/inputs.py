@@ -15,7 +15,8 @@ from typing import Optional
 
 import tensorflow as tf
 
-from tfrank import validation
+from tfrank import fastrank, validation
+from tfrank.fastrank import count_true
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,9 +61,7 @@ def _scores(y_pred):
     validation.check_scores(y_pred)
     if y_pred.dtype in (tf.float16, tf.bfloat16):
         y_pred = tf.cast(y_pred, tf.float32)  # mixed precision: rank in float32
-    # -0.0 and 0.0 are one score: tf.math.top_k ties them (index order), XLA's TopK
-    # orders -0.0 after 0.0. One zero makes ties="first" agree in graph mode and XLA.
-    return tf.where(tf.equal(y_pred, 0.0), tf.zeros_like(y_pred), y_pred)
+    return y_pred  # (-0.0 and 0.0 are made one score where the ranking needs it: fastrank.top_k)
 
 
 def _mask(mask, y_pred):
@@ -130,8 +129,16 @@ def _ranking_scores(y_pred, valid):
 
 
 def _has_nan(y_pred, valid):
-    nan = tf.math.is_nan(y_pred)
-    return tf.reduce_any(nan if valid is None else nan & valid, axis=1)
+    # A row's sum is NaN whenever the row holds a NaN, whatever the order of the additions
+    # (and also, harmlessly, when it holds both infinities): one cheap pass settles the
+    # usual case, and only a batch with a suspect row pays for the exact check.
+    suspect = tf.math.is_nan(tf.reduce_sum(y_pred, axis=1))
+
+    def exact():
+        nan = tf.math.is_nan(y_pred)
+        return tf.reduce_any(nan if valid is None else nan & valid, axis=1)
+
+    return tf.cond(tf.reduce_any(suspect), exact, lambda: tf.zeros_like(suspect))
 
 
 def _dense(y_true, y_pred, mask, checks):
@@ -139,17 +146,32 @@ def _dense(y_true, y_pred, mask, checks):
     if y_true.shape.rank is None:
         y_true = tf.ensure_shape(y_true, y_pred.shape)  # the state's shapes must stay known
     labels = tf.cast(y_true, tf.float32)
-    valid = labels >= 0.0
+    valid = labels >= 0.0  # a NaN label is padding too
     if mask is not None:
         valid &= mask
-    labels = tf.where(valid, labels, 0.0)
+
+    def excluding():  # excluded items: scores at -inf, labels at 0
+        return _ranking_scores(y_pred, valid), tf.where(valid, labels, 0.0)
+
+    if mask is None and not fastrank.compiling_with_xla():
+        # Most batches have no padding, and then the scores and labels need no [B, N] copy.
+        # The conditionals return at once, so the passes below run side by side. (Under
+        # XLA the copies fuse away, while a conditional would copy its [B, N] results.)
+        whole = tf.reduce_all(valid)
+        scores, kept = tf.cond(whole, lambda: (y_pred, labels), excluding)
+        n_items = tf.cast(tf.shape(y_pred)[1], tf.float32)
+        n_valid = tf.cond(whole, lambda: tf.fill([tf.shape(y_pred)[0]], n_items), lambda: count_true(valid))
+    else:
+        (scores, kept), n_valid = excluding(), count_true(valid)
+    n_relevant = count_true(kept > 0.0)
+    poisoned = _has_nan(y_pred, valid)
     return Lists(
-        scores=_ranking_scores(y_pred, valid),
-        labels=labels,
+        scores=scores,
+        labels=kept,
         ids=None,
-        n_relevant=tf.reduce_sum(tf.cast(labels > 0.0, tf.float32), axis=1),
-        n_valid=tf.reduce_sum(tf.cast(valid, tf.float32), axis=1),
-        poisoned=_has_nan(y_pred, valid),
+        n_relevant=n_relevant,
+        n_valid=n_valid,
+        poisoned=poisoned,
         checks=tuple(checks),
     )
 

@@ -1,4 +1,7 @@
-"""The shared engine: one ``tf.math.top_k`` at max(k) and one ``tf.gather`` of the labels.
+"""The shared engine: one top_k at max(k) and one ``tf.gather`` of the labels.
+
+The top_k is `tfrank.fastrank.top_k`: exactly ``tf.math.top_k``'s values and indices,
+computed through chunk maxima when the lists are long enough for that to be faster.
 
 Every metric reads the same `Ranked` view of a batch, so a list of k values, or
 several metrics at once, cost one top_k. `rank` is the only producer of that view.
@@ -9,6 +12,7 @@ from typing import Optional
 
 import tensorflow as tf
 
+from tfrank import fastrank
 from tfrank.inputs import Lists
 
 
@@ -73,7 +77,7 @@ def rank(lists, k_max, *, ties="first"):
     the ``[B, N]`` scores, for the group that straddles position K').
     """
     depth = _depth(lists.scores, k_max)
-    top = tf.math.top_k(lists.scores, k=depth, sorted=True)
+    top = fastrank.top_k(lists.scores, depth)  # exactly tf.math.top_k's values and indices
     gains = top_gains(lists, top.indices)
     hits = prefix_sums(tf.cast(gains > 0.0, tf.float32))
     groups = tie_groups(lists, top.values, gains) if ties == "expected" else None

@@ -1,0 +1,10 @@
+"""``python -m benchmarks [OPTIONS]``: the same as ``tfrank bench [OPTIONS]``."""
+
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow loads
+
+from tfrank.bench import main  # noqa: E402
+
+sys.exit(main())

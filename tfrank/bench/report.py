@@ -209,7 +209,8 @@ def plots(results, out_dir, max_panels=4):
                 if points and (impl.name != "read_pass" or "time" in name):
                     style = "-o" if impl.kind == "tf" else "--s"
                     width = 2.2 if impl.name == "tfrank" else 1.2
-                    ax.plot(*zip(*points), style, label=impl.title, markersize=4, linewidth=width)
+                    colour = f"C{impls.IMPLS.index(impl)}"  # one colour per implementation in every plot
+                    ax.plot(*zip(*points), style, color=colour, label=impl.title, markersize=4, linewidth=width)
             ax.set(xscale="log", yscale="log", xlabel="items per list N", ylabel=ylabel,
                    title=f"{fmt} labels, {mode}, K={k}, R={relevant}")
             ax.grid(True, which="major", alpha=0.3)

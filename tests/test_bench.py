@@ -26,7 +26,7 @@ def quick_run(tmp_path_factory):
 def test_quick_run_writes_every_output(quick_run):
     code, out, results = quick_run
     assert code == 0
-    assert set(results) >= {"command", "environment", "cases", "fit", "memory", "budget", "plots", "targets"}
+    assert set(results) >= {"command", "environment", "cases", "family", "fit", "memory", "budget", "plots", "targets"}
     assert results["targets"] == []  # --quick has no headline case (B=1024, N=10,000)
     assert results["environment"]["tensorflow"] == tf.__version__
     assert results["environment"]["device_used"].endswith("CPU:0")
@@ -64,7 +64,7 @@ def test_every_implementation_agrees_on_the_metric(quick_run):
     assert all(0.0 < case["values"]["reference"] < 1.0 for case in results["cases"])
 
 
-def test_fit_memory_and_budget_sections(quick_run):
+def test_family_fit_memory_and_budget_sections(quick_run):
     _, _, results = quick_run
     for row in results["fit"]:
         assert set(row["epoch_seconds"]) >= {"off", "tfrank"}
@@ -76,6 +76,11 @@ def test_fit_memory_and_budget_sections(quick_run):
         assert row["update_peak"] >= 0 and row["process_peak"] > 0
         assert row["y_pred_bytes"] == 4 * row["batch"] * row["items"]
     assert [row["budget"] for row in results["budget"]] == [10, 100]
+    (family,) = results["family"]
+    assert family["agree"]  # five metric objects and one RankingMetrics report the same values
+    assert set(family["over_read_pass"]) == {"separate", "combined", "combined_expected"}
+    assert family["separate_over_combined"] == pytest.approx(
+        family["seconds"]["separate"] / family["seconds"]["combined"])
     assert all(set(row["over_read_pass"]) == {"graph", "xla"} for row in results["budget"])
 
 

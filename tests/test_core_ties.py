@@ -24,12 +24,12 @@ OPTION_SETS = ({}, {"denominator": "min_k_n", "normalizer": "min_k_n_rel", "gain
 KS = [1, 2, 3, 10]
 
 
-def _all_metrics(y_true, y_pred, ties, fn=None, **kwargs):
+def _all_metrics(y_true, y_pred, ties, fn=None, ks=KS, metrics=ALL, **kwargs):
     """{log name / option set: per-list values} for every metric and option value."""
     out = {}
     for i, options in enumerate(OPTION_SETS):
         call = fn or tfrank.ops.ranking_metrics
-        values = call(y_true, y_pred, KS, metrics=ALL, ties=ties, **options, **kwargs)
+        values = call(y_true, y_pred, ks, metrics=metrics, ties=ties, **options, **kwargs)
         out.update({f"{name}/{i}": np.asarray(v, np.float64) for name, v in values.items()})
     return out
 
@@ -76,27 +76,40 @@ def _edge_batch():
     return labels, scores
 
 
-@functools.lru_cache(maxsize=1)
-def _edge_reference():
-    """{(option set, metric): [B, len(KS)]} from the reference's enumeration, computed once."""
+@functools.lru_cache(maxsize=2)
+def _edge_reference(ks):
+    """{(option set, metric): [B, len(ks)]} from the reference's enumeration, computed once per ks."""
     labels, scores = _edge_batch()
     out = {}
     for i, options in enumerate(OPTION_SETS):
         for name in ALL:
             own = {key: value for key, value in options.items() if key in tfrank.definitions.DEFINITIONS[name].options}
-            out[i, name] = per_list(name, "ref", labels, scores, KS, ties="expected", **own)
+            out[i, name] = per_list(name, "ref", labels, scores, list(ks), ties="expected", **own)
     return out
 
 
+# With a largest k of 10 < N = 11 (and no R-precision, which ranks whole lists) a tie group
+# at position 10 goes on below it, so tfrank reads the labels of the whole list; with
+# k = 11 = N every group lies in the top K', and tfrank takes the other branch of its
+# tf.cond, which reads the top K' alone.
+EDGE_VARIANTS = {
+    "group_below_top": (tuple(KS), tuple(name for name in ALL if name != "r_precision")),
+    "groups_within_top": ((1, 2, 3, 11), tuple(ALL)),
+}
+
+
+@pytest.mark.parametrize("ks, metrics", EDGE_VARIANTS.values(), ids=EDGE_VARIANTS.keys())
 @pytest.mark.parametrize("mode", ["eager", "graph", "xla"])
-def test_edge_cases_match_the_reference_enumeration(mode):
+def test_edge_cases_match_the_reference_enumeration(mode, ks, metrics):
     labels, scores = _edge_batch()
     fn = tfrank.ops.ranking_metrics
     if mode != "eager":
         fn = tf.function(fn, jit_compile=mode == "xla")
-    got = _all_metrics(tf.constant(labels), tf.constant(scores), "expected", fn=fn)
-    for (i, name), want in _edge_reference().items():
-        keys = [f"r_precision/{i}"] * len(KS) if name == "r_precision" else [f"{name}_at_{k}/{i}" for k in KS]
+    got = _all_metrics(tf.constant(labels), tf.constant(scores), "expected", fn=fn, ks=list(ks), metrics=list(metrics))
+    for (i, name), want in _edge_reference(ks).items():
+        if name not in metrics:
+            continue
+        keys = [f"r_precision/{i}"] * len(ks) if name == "r_precision" else [f"{name}_at_{k}/{i}" for k in ks]
         assert_lists_close(np.stack([got[key] for key in keys], axis=1), want, atol=2e-6)
 
 

@@ -42,6 +42,9 @@ def clamp(k, depth):
     return min(k, depth) if isinstance(depth, int) else tf.minimum(k, depth)
 
 
+GAINS = ("linear", "exponential")
+
+
 def gain(labels, kind):
     """Gain of a relevance label: ``2**rel - 1`` (``"exponential"``) or ``rel`` (``"linear"``)."""
     return tf.pow(2.0, labels) - 1.0 if kind == "exponential" else labels
@@ -122,18 +125,32 @@ def _group_bounds(top_scores):
     return tf.gather(starts, group, batch_dims=1), tf.gather(starts, group + 1, batch_dims=1)
 
 
-def _boundary_totals(lists, threshold):
-    """Whole-list size, relevant count and gain sums of the items scoring ``threshold`` ``[B, 1]``."""
-    tied = tf.equal(lists.scores, threshold)
-    size = tf.reduce_sum(tf.cast(tied, tf.float32), axis=1)
-    if lists.labels is not None:
-        labels = tf.where(tied, lists.labels, 0.0)
-        relevant = tf.reduce_sum(tf.cast(labels > 0.0, tf.float32), axis=1)
-        sums = {kind: tf.reduce_sum(gain(labels, kind), axis=1) for kind in ("linear", "exponential")}
-    else:  # ids: gather the relevant items' scores, never a [B, N] label tensor
-        scores = tf.gather(lists.scores, tf.maximum(lists.ids, 0), batch_dims=1)
-        relevant = tf.reduce_sum(tf.cast((lists.ids >= 0) & tf.equal(scores, threshold), tf.float32), axis=1)
-        sums = {"linear": relevant, "exponential": relevant}
+def _boundary_totals(lists, threshold, in_boundary, gains):
+    """Whole-list size, relevant count and gain sums of the items scoring ``threshold`` ``[B, 1]``.
+
+    ``in_boundary`` ``[B, K']`` marks the top positions holding that score. Only when some
+    list's boundary group goes on below position K' are labels read over all N items (a
+    tf.cond): with distinct scores the top K' alone holds each group whole.
+    """
+    size = fastrank.count_true(tf.equal(lists.scores, threshold))  # bool temporaries: cheap
+    straddles = tf.reduce_any(size > tf.reduce_sum(tf.cast(in_boundary, tf.float32), axis=1))
+
+    def top_only():
+        relevant = tf.reduce_sum(tf.cast(in_boundary & (gains > 0.0), tf.float32), axis=1)
+        sums = {kind: tf.reduce_sum(tf.where(in_boundary, gain(gains, kind), 0.0), axis=1) for kind in GAINS}
+        return relevant, sums
+
+    def whole_list():
+        tied = tf.equal(lists.scores, threshold)
+        if lists.labels is None:  # ids: gather the relevant items' scores, never a [B, N] label tensor
+            scores = tf.gather(lists.scores, tf.maximum(lists.ids, 0), batch_dims=1)
+            relevant = tf.reduce_sum(tf.cast((lists.ids >= 0) & tf.equal(scores, threshold), tf.float32), axis=1)
+            return relevant, {kind: relevant for kind in GAINS}
+        labels = tf.where(tied & (lists.labels > 0.0), lists.labels, 0.0)  # gain(0) = 0 for both kinds
+        sums = {kind: tf.reduce_sum(gain(labels, kind), axis=1) for kind in GAINS}
+        return fastrank.count_true(labels > 0.0), sums
+
+    relevant, sums = tf.cond(straddles, whole_list, top_only)
     return size, relevant, sums
 
 
@@ -142,7 +159,7 @@ def tie_groups(lists, top_scores, gains):
     start, end = _group_bounds(top_scores)
     threshold = top_scores[:, -1:]
     in_boundary = tf.equal(top_scores, threshold)  # the last group, which may go on below K'
-    size_b, relevant_b, sums_b = _boundary_totals(lists, threshold)
+    size_b, relevant_b, sums_b = _boundary_totals(lists, threshold, in_boundary, gains)
 
     def whole_group(values, boundary_total):
         within = prefix_sums(values)

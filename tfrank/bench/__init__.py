@@ -13,7 +13,7 @@ Importing this module is cheap (no TensorFlow): `register` only adds the parser.
 
 import argparse
 
-SECTIONS = ("cases", "fit", "memory", "budget")
+SECTIONS = ("cases", "family", "fit", "memory", "budget")
 
 
 def _positive_ints(text):

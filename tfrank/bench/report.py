@@ -3,7 +3,7 @@
 import json
 import os
 
-from tfrank.bench import impls
+from tfrank.bench import family, impls
 
 PEERS = [impl.name for impl in impls.IMPLS if impl.name not in ("read_pass", "tfrank")]
 MIB = 2**20
@@ -160,6 +160,8 @@ def markdown(results):
         lines += _targets_table(results["targets"])
     if results.get("cases"):
         lines += _cases_tables(results["cases"]) + _skipped(results["cases"])
+    if results.get("family"):
+        lines += family.table(results["family"])
     if results.get("fit"):
         lines += _fit_table(results["fit"])
     if results.get("memory"):

@@ -7,7 +7,7 @@ import platform
 import sys
 import time
 
-from tfrank.bench import SECTIONS, budget, cells, fit, impls, memory, plan, report, timing
+from tfrank.bench import SECTIONS, budget, cells, family, fit, impls, memory, plan, report, timing
 
 SIZE_OPTIONS = ("batch", "items", "k", "relevant", "formats", "modes")
 
@@ -67,7 +67,7 @@ def command_line(args):
             parts.append(f"--{name.replace('_', '-')} {','.join(str(v) for v in value)}")
     for name, default in (("impls", tuple(impls.BY_NAME)), ("sections", None), ("repeats", (7,))):
         value = getattr(args, name)
-        if default is not None and value != default or name == "sections" and len(value) < 4:
+        if default is not None and value != default or name == "sections" and len(value) < len(SECTIONS):
             parts.append(f"--{name} {','.join(str(v) for v in value)}")
     for name, default in (("budget_seconds", 1.0), ("max_call_seconds", 5.0), ("max_gib", 2.0), ("seed", 0)):
         if getattr(args, name) != default:
@@ -122,6 +122,8 @@ def run(args):
         "cases": ("{n} cases x {m} implementations, medians of up to {r} interleaved rounds (at most {b:g} s "
                   "of samples each):",
                   lambda: cells.run(cases_of(args), wanted, limits, device, say=_say, seed=args.seed)),
+        "family": ("several metrics, one RankingMetrics vs one object each:",
+                   lambda: family.run(device, limits, quick=args.quick, say=_say, seed=args.seed)),
         "fit": ("model.fit epoch, metrics on vs off:",
                 lambda: fit.run(device, quick=args.quick, say=_say, seed=args.seed)),
         "memory": ("memory, one fresh process per row:", lambda: memory.run(device, quick=args.quick, say=_say)),
@@ -145,8 +147,9 @@ def run(args):
     _say(f"\nwrote {', '.join(['results.json', 'results.md'] + results['plots'])} to {args.out} "
          f"({results['wall_seconds']} s)")
     wrong = cells.check_agreement(results.get("cases", []))
+    wrong += [row for row in results.get("family", []) if not row["agree"]]
     if wrong:
-        print(f"tfrank bench: implementations disagree on P@K in {len(wrong)} case(s); see results.md",
+        print(f"tfrank bench: implementations disagree on the metric value in {len(wrong)} case(s); see results.md",
               file=sys.stderr)
         return 1
     return 0

@@ -5,8 +5,9 @@ Compared on the same inputs, case by case: tfrank; its NumPy reference
 ``np.argpartition``; keras-rs ``PrecisionAtK``; Keras ``Precision(top_k=K)``; and one
 read pass over y_pred (``tf.reduce_max``), the limit proxy. Also `RankingMetrics`
 against one metric object per metric, the overhead of tfrank metrics in a ``model.fit``
-epoch, peak memory at N = 1,000,000 and the budget metrics' update. Writes ``results.json`` (raw medians), ``results.md`` (ratio tables) and PNG
-plots to ``--out``. Run ``tfrank bench --help`` for the options, ``--quick`` for a tiny run.
+epoch, peak memory at N = 1,000,000 and the budget metrics' update. Writes
+``results.json`` (raw medians), ``results.md`` (ratio tables) and PNG plots to
+``--out``; ``--quick`` is a tiny run.
 
 Importing this module is cheap (no TensorFlow): `register` only adds the parser.
 """

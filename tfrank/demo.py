@@ -108,9 +108,10 @@ def trial_rows(tuner):
     return rows
 
 
-def tune(kind, hypermodel, objective, *, x, y, validation_data, max_trials, epochs, seed, out, project=None,
-         resume=False, batch_size=64, on_trial=None, **fit_kwargs):
-    """Runs one keras-tuner search of ``hypermodel``; returns ``(summary dict, tuner)``.
+def tune(kind, hypermodel, objective, data, *, max_trials, epochs, seed, out, project=None, resume=False,
+         batch_size=64, on_trial=None, **fit_kwargs):
+    """Runs one keras-tuner search of ``hypermodel`` on ``data`` (``x_train``, ``y_train``,
+    ``x_val``, ``y_val``); returns ``(summary dict, tuner)``.
 
     The summary holds the objective, the best trial and its score, and every trial
     (`trial_rows`); ``fit_kwargs`` (e.g. ``class_weight``) go to every ``model.fit``.
@@ -133,8 +134,8 @@ def tune(kind, hypermodel, objective, *, x, y, validation_data, max_trials, epoc
     with warnings.catch_warnings():
         # scikit-learn's Gaussian process warns when a length scale hits its bound; harmless here.
         warnings.filterwarnings("ignore", message=".*close to the specified (lower|upper) bound")
-        tuner.search(x, y, validation_data=validation_data, epochs=epochs, batch_size=batch_size, verbose=0,
-                     **fit_kwargs)
+        tuner.search(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val), epochs=epochs,
+                     batch_size=batch_size, verbose=0, **fit_kwargs)
     rows = trial_rows(tuner)
     best = tuner.oracle.get_best_trials(1)
     if not best or best[0].score is None:
@@ -161,9 +162,7 @@ def search(data, *, kind="bayesian", k=3, metric="precision", max_trials=10, epo
         kind,
         lambda hp: build_model(hp, n_features, k, metric),
         tfrank.objective(f"val_{metric}_at_{k}"),
-        x=data.x_train,
-        y=data.y_train,
-        validation_data=(data.x_val, data.y_val),
+        data,
         max_trials=max_trials,
         epochs=epochs,
         seed=seed,

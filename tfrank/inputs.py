@@ -115,6 +115,19 @@ def normalize(y_true, y_pred, *, mask=None, label_format=None):
     return _ids(y_true, y_pred, mask, fmt, checks)
 
 
+def normalize_logits(y_true, y_pred, *, mask=None, label_format=None):
+    """The losses' entry: `normalize`'s label forms, format resolution and errors, returned as
+    ``(lists, valid)``. ``valid`` is ``[B, N]`` bool, True where an item counts (neither padding
+    nor masked), or None when every item counts (ids labels and no mask: nothing ``[B, N]``
+    is made). ``lists.scores`` still hold excluded items at -inf: a loss reads its logits
+    through ``valid``."""
+    y_true, mask = _split_dict(y_true, mask)
+    lists = normalize(y_true, y_pred, mask=mask, label_format=label_format)
+    if lists.labels is None and mask is None:
+        return lists, None
+    return lists, tf.not_equal(lists.scores, -float("inf"))  # a NaN logit stays valid, and poisons
+
+
 def _assert_same_batch(y_true, y_pred):
     rows = y_true.nrows() if isinstance(y_true, tf.RaggedTensor) else tf.shape(y_true)[0]
     text = "y_true and y_pred must hold the same number of lists; got y_true, y_pred lists = "
@@ -181,6 +194,8 @@ def _ids(y_true, y_pred, mask, fmt, checks):
         validation.check_ids(y_true)
         if y_true.ragged_rank != 1 or y_true.shape.rank != 2:
             raise validation.invalid("y_true", y_true, "a ragged tensor of ids [batch, (R)]")
+        if fastrank.compiling_with_xla():  # XLA has no RaggedTensorToTensor: say so before TF does
+            raise validation.ragged_under_xla(y_true)
         y_true = y_true.to_tensor(default_value=-1)
     if not y_true.dtype.is_integer:
         if y_true.dtype == tf.bool:

@@ -115,8 +115,9 @@ class SigmoidLoss(RankingLoss):
 class PairwiseLogisticLoss(RankingLoss):
     """Pairwise logistic loss: each more relevant item should outscore each less relevant one.
 
-    Per list: ``Σ_{i,j valid, y_i > y_j} log(1 + exp(s_j − s_i))``, summed over pairs and not
-    normalised (keras-rs' ``PairwiseLogisticLoss``, whose per-list values it equals).
+    Per list: ``Σ_{i,j valid, y_i > y_j} log(1 + exp(s_j − s_i)) / n_valid``, pairs summed
+    and divided by the valid items, as keras-rs' ``PairwiseLogisticLoss`` does (it divides
+    by the padded list size: the same value when nothing is padded or masked).
 
     NOTE: dense labels build every pair, ``[B, N, N]`` floats; ids build ``[B, R, N]`` (each
     relevant item against every item, less the ``[B, R, R]`` relevant pairs), so ids
@@ -129,9 +130,9 @@ class PairwiseLogisticLoss(RankingLoss):
 
     >>> import tfrank
     >>> loss = tfrank.losses.PairwiseLogisticLoss()
-    >>> # item 0 relevant: ln(1 + e^-1) against item 1 and ln(1 + e^-2) against item 2
+    >>> # item 0 relevant: (ln(1 + e^-1) against item 1 + ln(1 + e^-2) against item 2) / 3
     >>> round(float(loss([[0]], [[1.0, 0.0, -1.0]])), 4)
-    0.4402
+    0.1467
 
     In a model: ``model.compile(optimizer="adam", loss=tfrank.losses.PairwiseLogisticLoss(),
     metrics=[tfrank.NDCGAtK(k=10)])``.

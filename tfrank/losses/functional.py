@@ -29,7 +29,8 @@ _LOWEST = tf.float32.min
 
 def _prepare(y_true, y_pred, mask, label_format):
     lists, valid = inputs.normalize_logits(y_true, y_pred, mask=mask, label_format=label_format)
-    logits = lists.scores if valid is None else tf.where(valid, lists.scores, 0.0)
+    logits = tf.cast(lists.scores, tf.float32)  # float16/bfloat16 already are; float64 too
+    logits = logits if valid is None else tf.where(valid, logits, 0.0)
     return lists, valid, logits
 
 
@@ -95,9 +96,11 @@ def softmax_loss(y_true, y_pred, *, mask=None, label_format=None):
 
 
 def pairwise_logistic_loss(y_true, y_pred, *, mask=None, label_format=None):
-    """Pairwise logistic loss, summed over the list's pairs (keras-rs ``PairwiseLogisticLoss``).
+    """Pairwise logistic loss (keras-rs ``PairwiseLogisticLoss``): pairs summed, / valid items.
 
-    ``Σ_{i,j valid, y_i > y_j} log(1 + exp(−(s_i − s_j)))``. Dense labels make every pair,
+    ``Σ_{i,j valid, y_i > y_j} log(1 + exp(−(s_i − s_j))) / n_valid``. keras-rs divides by the
+    padded list size N (its mean over ``[B, N]``), so the two agree when nothing is padded
+    or masked, and tfrank's value does not change with padding. Dense labels make every pair,
     ``[B, N, N]``. Ids (binary relevance) make ``[B, R, N]``: each relevant item against
     every valid item, minus the ``[B, R, R]`` pairs of two relevant items (the pair of an
     item with itself included). A list with no relevant item gives 0.
@@ -108,13 +111,15 @@ def pairwise_logistic_loss(y_true, y_pred, *, mask=None, label_format=None):
         better = labels[:, :, None] > labels[:, None, :]  # [B, N, N]: item i above item j
         pairs = better if valid is None else better & _pair_valid(valid)
         values = tf.nn.softplus(logits[:, None, :] - logits[:, :, None])
-        return _finish(tf.reduce_sum(tf.where(pairs, values, 0.0), axis=[1, 2]), lists)
+        total = tf.reduce_sum(tf.where(pairs, values, 0.0), axis=[1, 2])
+        return _finish(tf.math.divide_no_nan(total, lists.n_valid), lists)
     relevant = lists.ids >= 0
     top = _gather(logits, lists.ids)  # [B, R]
     against_all = _sum_valid(tf.nn.softplus(logits[:, None, :] - top[:, :, None]), _expand(valid))
     among = tf.nn.softplus(top[:, None, :] - top[:, :, None])  # [B, R, R]
     among = tf.reduce_sum(tf.where(relevant[:, :, None] & relevant[:, None, :], among, 0.0), axis=2)
-    return _finish(tf.reduce_sum(tf.where(relevant, against_all - among, 0.0), axis=1), lists)
+    total = tf.reduce_sum(tf.where(relevant, against_all - among, 0.0), axis=1)
+    return _finish(tf.math.divide_no_nan(total, lists.n_valid), lists)
 
 
 def approx_ndcg_loss(y_true, y_pred, *, mask=None, label_format=None, temperature=0.1):

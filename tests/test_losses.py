@@ -231,6 +231,6 @@ def test_ragged_ids_under_xla_name_the_fix_for_losses_and_metrics():
     scores = tf.constant([[0.1, 0.2, 0.3], [0.3, 0.2, 0.1]])
     metric = tfrank.PrecisionAtK(k=1)
     for call in (lambda y, s: tfrank.losses.softmax_loss(y, s), lambda y, s: metric.update_state(y, s)):
-        with pytest.raises(ValueError, match=r"ragged .* XLA.*y\.to_tensor\(-1\).*jit_compile=False"):
+        with pytest.raises(ValueError, match=r"ragged .* XLA.*y\.to_tensor\(-1, shape=\[None, R\]\).*jit_compile=False"):
             tf.function(call, jit_compile=True)(ragged, scores)
         tf.function(call)(ragged, scores)  # without XLA the same call works

@@ -177,8 +177,8 @@ def ragged_under_xla(y_true):
     return ValueError(
         f"y_true is a ragged tensor of ids ({_shown(y_true)}) inside an XLA-compiled function "
         "(jit_compile=True, Keras' default on a GPU), and XLA cannot pad ragged tensors. Pad the ids with -1 "
-        "before the model, e.g. in the tf.data pipeline: ds.map(lambda x, y: (x, y.to_tensor(-1))), "
-        "or compile the model with jit_compile=False."
+        "to a fixed width R before the model, e.g. in the tf.data pipeline: "
+        "ds.map(lambda x, y: (x, y.to_tensor(-1, shape=[None, R]))), or compile the model with jit_compile=False."
     )
 
 

@@ -3,7 +3,9 @@
 Each class names its per-list function; `RankingLoss` reduces the per-list values with
 Keras' reductions and per-list ``sample_weight`` (one weight per list, as the metrics).
 Unlike ``keras.losses.Loss``, labels are not cast to the loss dtype: ids stay ids, and a
-ragged tensor or a ``{"labels", "mask"}`` dict reaches the function as it is.
+ragged tensor or a ``{"labels", "mask"}`` dict reaches the function as it is. The
+reduction is Keras' own (``reduce_weighted_values``, which also scales the loss for a
+``tf.distribute`` strategy), so ``reduction=`` means what it means for any Keras loss.
 """
 
 import keras

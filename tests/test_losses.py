@@ -42,6 +42,15 @@ def test_losses_match_reference(fmt, masked):
         _close(fn(y_true, batch["y_pred"], mask=mask), ref(ref_true, batch["y_pred"], mask=mask), rtol=2e-4)
 
 
+def test_dict_mask_equals_minus_one_labels():
+    """The rewrite a fit pipeline uses (Keras' fit gives a dict y_true to no loss)."""
+    batch = make_batch(9, "graded", mask=True)
+    rewritten = np.where(batch["mask"], batch["y_true"], -1.0)
+    for name, (_, fn, _) in LOSSES.items():
+        as_dict = fn({"labels": batch["y_true"], "mask": batch["mask"]}, batch["y_pred"])
+        np.testing.assert_array_equal(as_dict, fn(rewritten, batch["y_pred"]), err_msg=name)
+
+
 def test_keras_class_weights_lists_and_round_trips():
     batch = make_batch(3, "ids", weights=True)
     for name, (cls, _, ref) in LOSSES.items():

@@ -32,6 +32,8 @@ class Lists:
     poisoned: ``[B]`` bool, True where a valid item has a NaN score or the input broke
         a run-time check that XLA cannot raise for; such lists give NaN.
     checks: run-time assertions that must pass before any value is used.
+    valid: ``[B, N]`` bool, True where an item is neither padding nor masked; None when
+        every item is valid (ids labels without a mask). The losses read it.
     """
 
     scores: tf.Tensor
@@ -41,6 +43,7 @@ class Lists:
     n_valid: tf.Tensor
     poisoned: tf.Tensor
     checks: tuple
+    valid: Optional[tf.Tensor] = None
 
 
 def _split_dict(y_true, mask):
@@ -115,19 +118,6 @@ def normalize(y_true, y_pred, *, mask=None, label_format=None):
     return _ids(y_true, y_pred, mask, fmt, checks)
 
 
-def normalize_logits(y_true, y_pred, *, mask=None, label_format=None):
-    """The losses' entry: `normalize`'s label forms, format resolution and errors, returned as
-    ``(lists, valid)``. ``valid`` is ``[B, N]`` bool, True where an item counts (neither padding
-    nor masked), or None when every item counts (ids labels and no mask: nothing ``[B, N]``
-    is made). ``lists.scores`` still hold excluded items at -inf: a loss reads its logits
-    through ``valid``."""
-    y_true, mask = _split_dict(y_true, mask)
-    lists = normalize(y_true, y_pred, mask=mask, label_format=label_format)
-    if lists.labels is None and mask is None:
-        return lists, None
-    return lists, tf.not_equal(lists.scores, -float("inf"))  # a NaN logit stays valid, and poisons
-
-
 def _assert_same_batch(y_true, y_pred):
     rows = y_true.nrows() if isinstance(y_true, tf.RaggedTensor) else tf.shape(y_true)[0]
     text = "y_true and y_pred must hold the same number of lists; got y_true, y_pred lists = "
@@ -186,6 +176,7 @@ def _dense(y_true, y_pred, mask, checks):
         n_valid=n_valid,
         poisoned=poisoned,
         checks=tuple(checks),
+        valid=valid,
     )
 
 
@@ -226,6 +217,7 @@ def _ids(y_true, y_pred, mask, fmt, checks):
         n_valid=n_valid,
         poisoned=_has_nan(y_pred, mask) | out_of_range,
         checks=tuple(checks),
+        valid=mask,
     )
 
 

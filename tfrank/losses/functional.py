@@ -3,7 +3,7 @@
 Every function takes ``y_true, y_pred`` in any label form the metrics accept (dense
 binary or graded labels with negative padding, ids ``[B, R]`` padded with -1 or ragged,
 class ids ``[B]``/``[B, 1]``, the ``{"labels", "mask"}`` dict), through the same input
-normalisation (`tfrank.inputs.normalize_logits`), and the logits ``y_pred`` ``[B, N]``.
+normalisation (`tfrank.inputs.normalize`), and the logits ``y_pred`` ``[B, N]``.
 Padding and masked items leave the loss; float16/bfloat16 logits are computed in float32.
 
 Ids are never densified: each loss reads the relevant logits with one gather, so memory
@@ -28,7 +28,8 @@ _LOWEST = tf.float32.min
 
 
 def _prepare(y_true, y_pred, mask, label_format):
-    lists, valid = inputs.normalize_logits(y_true, y_pred, mask=mask, label_format=label_format)
+    lists = inputs.normalize(y_true, y_pred, mask=mask, label_format=label_format)
+    valid = lists.valid  # None for ids without a mask: nothing [B, N] is made for the labels
     logits = tf.cast(lists.scores, tf.float32)  # float16/bfloat16 already are; float64 too
     logits = logits if valid is None else tf.where(valid, logits, 0.0)
     return lists, valid, logits

@@ -247,3 +247,12 @@ def test_ragged_ids_under_xla_name_the_fix_for_losses_and_metrics():
         with pytest.raises(ValueError, match=r"ragged .* XLA.*y\.to_tensor\(-1, shape=\[None, R\]\).*jit_compile=False"):
             tf.function(call, jit_compile=True)(ragged, scores)
         tf.function(call)(ragged, scores)  # without XLA the same call works
+
+
+def test_a_saved_model_loads_with_its_tfrank_loss(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)])
+    model.compile(optimizer="sgd", loss=tfrank.losses.ApproxNDCGLoss(temperature=0.5, label_format="ids"))
+    model.save(tmp_path / "model.keras")
+    loaded = keras.models.load_model(tmp_path / "model.keras")
+    assert type(loaded.loss) is tfrank.losses.ApproxNDCGLoss
+    assert (loaded.loss.temperature, loaded.loss.label_format) == (0.5, "ids")

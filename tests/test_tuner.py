@@ -226,7 +226,7 @@ def test_early_stopping_on_the_objective(tmp_path):
     class Frozen(kt.HyperModel):
         def build(self, hp):  # learning rate 0: the metric never improves after epoch 1
             model = keras.Sequential([keras.Input((8, 4)), keras.layers.Dense(1), keras.layers.Reshape((8,))])
-            model.compile(keras.optimizers.SGD(hp.Fixed("learning_rate", 0.0)), demo.listwise_softmax_loss,
+            model.compile(keras.optimizers.SGD(hp.Fixed("learning_rate", 0.0)), tfrank.losses.SoftmaxLoss(),
                           metrics=[tfrank.PrecisionAtK(k=2)])
             return model
 
@@ -257,7 +257,7 @@ def test_multi_output_model_logs_prefixed_names(tmp_path):
             items = keras.layers.Reshape((8,), name="items")(keras.layers.Dense(1)(hidden))
             other = keras.layers.Reshape((8,), name="other")(keras.layers.Dense(1)(hidden))
             model = keras.Model(inputs, {"items": items, "other": other})
-            model.compile("adam", loss={"items": demo.listwise_softmax_loss, "other": "mse"},
+            model.compile("adam", loss={"items": tfrank.losses.SoftmaxLoss(), "other": "mse"},
                           metrics={"items": [tfrank.PrecisionAtK(k=2)]})
             return model
 

@@ -9,7 +9,7 @@ from tfrank import _backend
 
 _backend.check()
 
-from tfrank import ops  # noqa: E402
+from tfrank import losses, ops  # noqa: E402
 from tfrank.budget import PrecisionAtBudget, RecallAtBudget, precision_at_budget, recall_at_budget  # noqa: E402
 from tfrank.metrics import RankingMetric, RankingMetrics  # noqa: E402
 from tfrank.rank_metrics import DCGAtK, MAPAtK, MRRAtK, NDCGAtK  # noqa: E402
@@ -36,5 +36,6 @@ __all__ = [
     "objective",
     "objectives",
     "ops",
+    "losses",
     "__version__",
 ]

@@ -1,10 +1,10 @@
 """The search behind ``tfrank demo``: a keras-tuner search that maximises a tfrank metric.
 
 A small per-item scorer (an MLP applied to every item of a list, giving scores
-``[B, N]``) is trained with a list-wise softmax loss; keras-tuner tunes its width,
-depth, dropout and learning rate on ``val_precision_at_{k}`` logged by
-``tfrank.PrecisionAtK`` during ``model.fit``. keras_tuner and matplotlib are
-imported inside the functions that need them.
+``[B, N]``) is trained with ``tfrank.losses.SoftmaxLoss`` (list-wise softmax over the
+valid items); keras-tuner tunes its width, depth, dropout and learning rate on
+``val_precision_at_{k}`` logged by ``tfrank.PrecisionAtK`` during ``model.fit``.
+keras_tuner and matplotlib are imported inside the functions that need them.
 """
 
 import json
@@ -14,7 +14,6 @@ import warnings
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 import tfrank
 
@@ -25,18 +24,6 @@ METRICS = {
     for cls in (tfrank.PrecisionAtK, tfrank.RecallAtK, tfrank.F1AtK, tfrank.HitRateAtK, tfrank.MRRAtK,
                 tfrank.MAPAtK, tfrank.NDCGAtK, tfrank.DCGAtK)
 }
-
-
-def listwise_softmax_loss(y_true, y_pred):
-    """Softmax cross-entropy over each list's valid items (labels >= 0), targets ∝ label.
-
-    A list with no relevant item contributes 0; padding (label < 0) is left out.
-    """
-    valid = y_true >= 0.0
-    gains = tf.where(valid, y_true, 0.0)
-    logits = tf.where(valid, y_pred, tf.fill(tf.shape(y_pred), tf.constant(-1e9, y_pred.dtype)))
-    targets = tf.math.divide_no_nan(gains, tf.reduce_sum(gains, axis=1, keepdims=True))
-    return -tf.reduce_sum(targets * tf.nn.log_softmax(logits, axis=1), axis=1)
 
 
 def build_model(hp, n_features, k, metric="precision"):
@@ -52,7 +39,7 @@ def build_model(hp, n_features, k, metric="precision"):
     metric_cls = METRICS[metric]
     model.compile(
         optimizer=keras.optimizers.Adam(hp.Float("learning_rate", 1e-4, 1e-1, sampling="log")),
-        loss=listwise_softmax_loss,
+        loss=tfrank.losses.SoftmaxLoss(),
         metrics=[metric_cls(k=k)],
     )
     return model

@@ -32,6 +32,8 @@ class Lists:
     poisoned: ``[B]`` bool, True where a valid item has a NaN score or the input broke
         a run-time check that XLA cannot raise for; such lists give NaN.
     checks: run-time assertions that must pass before any value is used.
+    valid: ``[B, N]`` bool, True where an item is neither padding nor masked; None when
+        every item is valid (ids labels without a mask). The losses read it.
     """
 
     scores: tf.Tensor
@@ -41,6 +43,7 @@ class Lists:
     n_valid: tf.Tensor
     poisoned: tf.Tensor
     checks: tuple
+    valid: Optional[tf.Tensor] = None
 
 
 def _split_dict(y_true, mask):
@@ -173,6 +176,7 @@ def _dense(y_true, y_pred, mask, checks):
         n_valid=n_valid,
         poisoned=poisoned,
         checks=tuple(checks),
+        valid=valid,
     )
 
 
@@ -181,6 +185,8 @@ def _ids(y_true, y_pred, mask, fmt, checks):
         validation.check_ids(y_true)
         if y_true.ragged_rank != 1 or y_true.shape.rank != 2:
             raise validation.invalid("y_true", y_true, "a ragged tensor of ids [batch, (R)]")
+        if fastrank.compiling_with_xla():  # XLA has no RaggedTensorToTensor: say so before TF does
+            raise validation.ragged_under_xla(y_true)
         y_true = y_true.to_tensor(default_value=-1)
     if not y_true.dtype.is_integer:
         if y_true.dtype == tf.bool:
@@ -211,6 +217,7 @@ def _ids(y_true, y_pred, mask, fmt, checks):
         n_valid=n_valid,
         poisoned=_has_nan(y_pred, mask) | out_of_range,
         checks=tuple(checks),
+        valid=mask,
     )
 
 

@@ -68,6 +68,14 @@ def check_budget(budget):
     raise invalid("budget", budget, valid, ValueError if isinstance(budget, numbers.Number) else TypeError)
 
 
+def check_temperature(temperature):
+    """Returns temperature as a float: a positive finite number (bool rejected)."""
+    if isinstance(temperature, numbers.Real) and not isinstance(temperature, bool) and 0 < temperature < float("inf"):
+        return float(temperature)
+    wrong_type = not isinstance(temperature, numbers.Real) or isinstance(temperature, bool)
+    raise invalid("temperature", temperature, "a positive float", TypeError if wrong_type else ValueError)
+
+
 def check_metrics(metrics, known):
     """Returns ``metrics`` as a tuple of distinct names from ``known`` (a list or tuple of str)."""
     shown = ", ".join(repr(name) for name in known)
@@ -162,6 +170,15 @@ def ambiguous_format(y_true, y_pred):
     return ValueError(
         f"y_true is an int tensor of shape {_shape(y_true)} and y_pred has shape {_shape(y_pred)}: "
         "it could be dense labels or relevant ids. Pass label_format='dense' or label_format='ids'."
+    )
+
+
+def ragged_under_xla(y_true):
+    return ValueError(
+        f"y_true is a ragged tensor of ids ({_shown(y_true)}) inside an XLA-compiled function "
+        "(jit_compile=True, Keras' default on a GPU), and XLA cannot pad ragged tensors. Pad the ids with -1 "
+        "to a fixed width R before the model, e.g. in the tf.data pipeline: "
+        "ds.map(lambda x, y: (x, y.to_tensor(-1, shape=[None, R]))), or compile the model with jit_compile=False."
     )
 
 

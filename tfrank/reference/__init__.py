@@ -6,6 +6,7 @@ Each function returns per-list values ``[B]`` (or a dict of them for a list ``k`
 :func:`weighted_mean` reduces them over lists.
 """
 
+from tfrank.reference.losses import approx_ndcg_loss, pairwise_logistic_loss, sigmoid_loss, softmax_loss
 from tfrank.reference.budget import precision_at_budget, recall_at_budget
 from tfrank.reference.metrics import (
     dcg_at_k,
@@ -21,6 +22,10 @@ from tfrank.reference.metrics import (
 )
 
 __all__ = [
+    "approx_ndcg_loss",
+    "pairwise_logistic_loss",
+    "sigmoid_loss",
+    "softmax_loss",
     "dcg_at_k",
     "f1_at_k",
     "hit_rate_at_k",

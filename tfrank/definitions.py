@@ -16,7 +16,7 @@ import dataclasses
 
 import tensorflow as tf
 
-from tfrank import fastrank, ranking, ties
+from tfrank import fastrank, ranking, ties, validation, weights
 
 # === Per-position quantities, under either tie policy ===
 
@@ -45,6 +45,15 @@ def _pair_terms(ranked):
     if ranked.ties is None:
         return tf.cast(ranked.gains > 0.0, tf.float32) * ranked.hits[:, 1:]
     return ties.pair_terms(ranked)
+
+
+def _item_weighted(ranked, metric):
+    """True when per-item weights enter the metric's formula (`tfrank.weights`)."""
+    if ranked.weights is None:
+        return False
+    if ranked.ties is not None:
+        raise validation.unsupported_item_weights(f"{metric} with ties='expected'")
+    return True
 
 
 def _per_rank(values):
@@ -104,7 +113,19 @@ def mrr(ranked, ks):
 
 
 def average_precision(ranked, ks, *, normalizer="n_rel"):
-    """sum_{i <= K} rel_i hits@i / i, over n_rel, min(K, n_rel) or hits@K (``normalizer``)."""
+    """sum_{i <= K} rel_i hits@i / i, over n_rel, min(K, n_rel) or hits@K (``normalizer``).
+
+    Per-item weights: sum_{i <= K} w_i rel_i hits@i / i over sum_i w_i rel_i (the whole
+    list for ``"n_rel"``, the top K for ``"hits"``).
+    """
+    if _item_weighted(ranked, "map"):
+        if normalizer == "min_k_n_rel":
+            raise validation.unsupported_item_weights("map with normalizer='min_k_n_rel'")
+        relevant = ranked.weights * tf.cast(ranked.gains > 0.0, tf.float32)
+        numerator = _at(ranking.prefix_sums(_per_rank(relevant * ranked.hits[:, 1:])), ranked, ks)
+        if normalizer == "n_rel":
+            return tf.math.divide_no_nan(numerator, weights.relevant_weight(ranked.lists)[:, None])
+        return tf.math.divide_no_nan(numerator, _at(ranking.prefix_sums(relevant), ranked, ks))
     numerator = ranking.prefix_sums(_per_rank(_pair_terms(ranked)))
     n_rel = ranked.lists.n_relevant[:, None]
     if normalizer == "n_rel":
@@ -116,9 +137,20 @@ def average_precision(ranked, ks, *, normalizer="n_rel"):
     return tf.stack([ties.average_precision_by_hits(ranked, numerator, k) for k in ks], axis=1)
 
 
+def _weighted_dcg(ranked, ks, gain):
+    """sum_{i <= K} w_i gain(rel_i) / log2(i + 1), or the unweighted DCG without per-item weights."""
+    gains = _gains(ranked, gain)
+    if _item_weighted(ranked, "dcg and ndcg"):
+        gains = gains * ranked.weights
+    return _at(ranking.prefix_sums(_discounted(gains)), ranked, ks)
+
+
 def dcg(ranked, ks, *, gain="exponential"):
-    """sum_{i <= K} gain(rel_i) / log2(i + 1)."""
-    return _at(ranking.prefix_sums(_discounted(_gains(ranked, gain))), ranked, ks)
+    """sum_{i <= K} gain(rel_i) / log2(i + 1) (per-item weights: sum w_i gain_i / log2(i + 1) / w_list)."""
+    value = _weighted_dcg(ranked, ks, gain)
+    if ranked.weights is None:
+        return value
+    return tf.math.divide_no_nan(value, weights.list_weight(ranked.lists, gain)[:, None])
 
 
 def _ideal_labels(ranked):
@@ -131,9 +163,13 @@ def _ideal_labels(ranked):
 
 
 def ndcg(ranked, ks, *, gain="exponential"):
-    """DCG@K over the DCG@K of the list's labels sorted descending."""
-    ideal = _at(ranking.prefix_sums(_discounted(ranking.gain(_ideal_labels(ranked), gain))), ranked, ks)
-    return tf.math.divide_no_nan(dcg(ranked, ks, gain=gain), ideal)
+    """DCG@K over the DCG@K of the list's labels sorted descending (per-item weights: sorted by w_i g_i)."""
+    if ranked.weights is None:
+        ideal_gains = ranking.gain(_ideal_labels(ranked), gain)
+    else:
+        ideal_gains = weights.ideal_weighted_gains(ranked.lists, ranked.depth, gain)
+    ideal = _at(ranking.prefix_sums(_discounted(ideal_gains)), ranked, ks)
+    return tf.math.divide_no_nan(_weighted_dcg(ranked, ks, gain), ideal)
 
 
 def r_precision(ranked, ks):

@@ -28,6 +28,8 @@ class Ranked:
     hits: ``[B, K' + 1]`` float, ``hits[:, i]`` = relevant items among the top i.
     ties: ``ties="expected"`` only: each position's tie group (`TieGroups`); None for
         ``ties="first"``, whose formulas read ``gains`` and ``hits`` alone.
+    weights: ``[B, K']`` float per-item weight at each position (0 for excluded items),
+        or None without per-item weights (`tfrank.weights`).
     """
 
     lists: Lists
@@ -35,6 +37,7 @@ class Ranked:
     gains: tf.Tensor
     hits: tf.Tensor
     ties: Optional["TieGroups"] = None
+    weights: Optional[tf.Tensor] = None
 
 
 def clamp(k, depth):
@@ -84,7 +87,8 @@ def rank(lists, k_max, *, ties="first"):
     gains = top_gains(lists, top.indices)
     hits = prefix_sums(tf.cast(gains > 0.0, tf.float32))
     groups = tie_groups(lists, top.values, gains) if ties == "expected" else None
-    return Ranked(lists=lists, depth=depth, gains=gains, hits=hits, ties=groups)
+    weights = None if lists.weights is None else tf.gather(lists.weights, top.indices, batch_dims=1)
+    return Ranked(lists=lists, depth=depth, gains=gains, hits=hits, ties=groups, weights=weights)
 
 
 # === Tie groups (ties="expected") ===

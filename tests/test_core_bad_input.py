@@ -50,8 +50,10 @@ def test_bad_options_are_rejected(kwargs, message):
 BAD_METRIC_OPTIONS = [
     ("denominator_unknown", "precision", {"denominator": "n"}, r"denominator must be one of 'k', 'min_k_n', got denominator='n'"),
     ("normalizer_unknown", "map", {"normalizer": "k"}, r"normalizer must be one of 'n_rel', 'min_k_n_rel', 'hits', got normalizer='k'"),
-    ("gain_unknown", "ndcg", {"gain": "exp"}, r"gain must be one of 'exponential', 'linear', got gain='exp'"),
+    ("gain_unknown", "ndcg", {"gain": "exp"}, r"gain must be one of 'exponential', 'linear' or a function registered with @keras.saving.register_keras_serializable\(\) \(given by its registered name, e.g. 'my_package>my_gain'\), got gain='exp'"),
     ("gain_none", "dcg", {"gain": None}, r"gain must be one of .*, got gain=None \(NoneType\)"),
+    ("gain_unregistered", "ndcg", {"gain": lambda labels: labels}, r"gain must be one of 'exponential', 'linear' or a function registered with @keras.saving.register_keras_serializable\(\) \(this one is not registered, so get_config could not name it\), got gain=<function"),
+    ("discount_unknown", "dcg", {"discount": "log10"}, r"discount must be one of 'log2', 'reciprocal' or a function registered .*, got discount='log10'"),
     ("option_of_precision", "recall", {"denominator": "k"}, r"recall metrics take no option 'denominator'; their options are \[\] \('denominator' is an option of precision\)"),
     ("option_of_ndcg", "map", {"gain": "linear"}, r"map metrics take no option 'gain'; their options are \['normalizer'\] \('gain' is an option of ndcg, dcg\)"),
     ("option_of_nobody", "mrr", {"seed": 1}, r"mrr metrics take no option 'seed'; their options are \[\]$"),
@@ -78,7 +80,7 @@ BAD_COMBINED = [
     ("str_metrics", {"metrics": "ndcg"}, r"metrics must be a non-empty list .*, got metrics='ndcg' \(str\)"),
     ("metrics_not_list", {"metrics": 3}, r"got metrics=3 \(int\)"),
     ("option_of_no_requested", {"metrics": ["precision", "recall"], "gain": "linear"}, r"metrics=\['precision', 'recall'\] take no option 'gain'; their options are \['denominator'\] \('gain' is an option of ndcg, dcg\)"),
-    ("bad_value_shared", {"metrics": ["ndcg", "dcg"], "gain": "log"}, r"gain must be one of 'exponential', 'linear', got gain='log'"),
+    ("bad_value_shared", {"metrics": ["ndcg", "dcg"], "gain": "log"}, r"gain must be one of 'exponential', 'linear' or a function .*, got gain='log'"),
 ]
 
 

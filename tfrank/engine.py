@@ -9,7 +9,7 @@ by side, ``[B, C]`` with one column per log name, and which lists count.
 import tensorflow as tf
 
 from tfrank import inputs, ranking, validation, weights
-from tfrank.definitions import DEFINITIONS
+from tfrank.definitions import DEFINITIONS, FUNCTION_OPTIONS
 
 METRICS = tuple(DEFINITIONS)
 
@@ -18,8 +18,10 @@ def plan(metrics, ks, options, *, empty, ties, empty_weight="own"):
     """Checks metric names and options; returns the requests ``((metric, ks, options), ...)``.
 
     ``options`` are shared: each goes to every requested metric that takes it (``gain``
-    to both ndcg and dcg). An option that no requested metric takes is an error.
+    to both ndcg and dcg). An option that no requested metric takes is an error. A
+    function option given by its registered name comes back as the function.
     """
+    options = dict(options)
     metrics = validation.check_metrics(metrics, METRICS)
     validation.check_choice("empty", empty, validation.EMPTY_POLICIES)
     validation.check_choice("ties", ties, validation.TIES)
@@ -33,7 +35,11 @@ def plan(metrics, ks, options, *, empty, ties, empty_weight="own"):
             every = [m for m in METRICS if name in DEFINITIONS[m].options]
             takes = sorted({o for m in metrics for o in DEFINITIONS[m].options})
             raise validation.no_such_option(name, metrics, takes, every)
-        validation.check_choice(name, value, DEFINITIONS[owners[0]].options[name])
+        choices = DEFINITIONS[owners[0]].options[name]
+        if name in FUNCTION_OPTIONS:
+            options[name] = validation.check_function_option(name, value, choices)
+        else:
+            validation.check_choice(name, value, choices)
     requests = []
     for metric in metrics:
         taken = {name: value for name, value in options.items() if name in DEFINITIONS[metric].options}
@@ -59,7 +65,8 @@ def _compute(requests, y_true, y_pred, mask, label_format, empty, ties, item_wei
     lists = inputs.normalize(y_true, y_pred, mask=mask, label_format=label_format, item_weights=item_weights)
     cutoffs = [k for _, ks, _ in requests for k in ks]
     depth = None if None in cutoffs else max(cutoffs)  # None: rank the whole list
-    ranked = ranking.rank(lists, depth, ties=ties)
+    functions = tuple({options["gain"] for _, _, options in requests if callable(options.get("gain"))})
+    ranked = ranking.rank(lists, depth, ties=ties, gains=ranking.GAINS + functions)
     columns = [DEFINITIONS[metric].fn(ranked, ks, **options) for metric, ks, options in requests]
     values, countable = apply_empty(tf.cast(tf.concat(columns, axis=1), tf.float32), lists, empty)
     return values, countable, lists

@@ -56,7 +56,9 @@ class RankingMetric(keras.metrics.Metric):
         if name is not None and not isinstance(name, str):
             raise validation.invalid("name", name, "a str or None", TypeError)
         super().__init__(name=name or default, dtype=dtype or "float32")
-        self._k, self._multi, self._options = k, multi, dict(options)
+        # The config names a function option by its registered name (checked by plan).
+        self._options = {name: validation.function_name(v) if callable(v) else v for name, v in options.items()}
+        self._k, self._multi = k, multi
         self.label_format, self.empty, self.ties, self.empty_weight = label_format, empty, ties, empty_weight
         size = (len(engine.log_names(self._requests)),)
         self.total = self.add_variable(shape=size, initializer="zeros", aggregation="sum", name="total")

@@ -195,7 +195,19 @@ def map_at_k(
     return _public("map", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight, normalizer=normalizer)
 
 
-def ndcg_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, gain="exponential", empty="skip", ties="first"):
+def ndcg_at_k(
+    y_true,
+    y_pred,
+    k,
+    *,
+    mask=None,
+    sample_weight=None,
+    label_format=None,
+    gain="exponential",
+    discount="log2",
+    empty="skip",
+    ties="first",
+):
     """Per-list NDCG@K: DCG@K divided by the DCG@K of the ideal ordering of the list's labels.
 
     ``DCG@K = sum_{i <= K} g(rel_i) / log2(i + 1)``, ``g = 2**rel - 1`` (``"exponential"``,
@@ -206,7 +218,11 @@ def ndcg_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=
 
     Args:
         y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
-        gain: ``"exponential"`` (default) or ``"linear"``.
+        gain: ``"exponential"`` (default), ``"linear"``, or a function of the labels
+            registered with ``@keras.saving.register_keras_serializable()`` (or its
+            registered name); it is applied to relevant items only (label <= 0 gains 0).
+        discount: ``"log2"`` (default, 1 / log2(r + 1)), ``"reciprocal"`` (1 / r), or a
+            registered function of the 1-based ranks r (float32 ``[K]``).
 
     Example (graded labels [3, 2, 0, 1]; the top 3 hold labels 2, 0, 1):
 
@@ -217,17 +233,31 @@ def ndcg_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=
     >>> round(float(tfrank.ops.ndcg_at_k(y_true, y_pred, k=3, gain="linear")[0]), 4)
     0.525
     """
-    return _public("ndcg", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight, gain=gain)
+    return _public(
+        "ndcg", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight, gain=gain, discount=discount
+    )
 
 
-def dcg_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, gain="exponential", empty="skip", ties="first"):
+def dcg_at_k(
+    y_true,
+    y_pred,
+    k,
+    *,
+    mask=None,
+    sample_weight=None,
+    label_format=None,
+    gain="exponential",
+    discount="log2",
+    empty="skip",
+    ties="first",
+):
     """Per-list DCG@K, not normalised: ``sum_{i <= K} g(rel_i) / log2(i + 1)`` as in `ndcg_at_k`.
 
     Lists with no relevant item follow ``empty`` like every metric here (their DCG is 0).
 
     Args:
         y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
-        gain: ``"exponential"`` (default) or ``"linear"``.
+        gain, discount: as in `ndcg_at_k`.
 
     Example (gains 3, 0, 1 at discounts 1, 1/log2(3), 1/2):
 
@@ -235,7 +265,9 @@ def dcg_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=N
     >>> tfrank.ops.dcg_at_k([[3.0, 2.0, 0.0, 1.0]], [[0.1, 0.9, 0.5, 0.3]], k=3).numpy()
     array([3.5], dtype=float32)
     """
-    return _public("dcg", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight, gain=gain)
+    return _public(
+        "dcg", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight, gain=gain, discount=discount
+    )
 
 
 def r_precision(y_true, y_pred, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):

@@ -106,7 +106,11 @@ class NDCGAtK(RankingMetric):
 
     Args:
         k: cut-off, a positive int or a list of them (result: dict of log names).
-        gain: ``"exponential"`` (default) or ``"linear"``.
+        gain: ``"exponential"`` (default), ``"linear"``, or a function of the labels
+            registered with ``@keras.saving.register_keras_serializable()`` (relevant
+            items only; the config holds its registered name).
+        discount: ``"log2"`` (default, 1 / log2(r + 1)), ``"reciprocal"`` (1 / r), or a
+            registered function of the 1-based ranks r.
         label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
@@ -147,7 +151,11 @@ class DCGAtK(RankingMetric):
 
     Args:
         k: cut-off, a positive int or a list of them (result: dict of log names).
-        gain: ``"exponential"`` (default) or ``"linear"``.
+        gain: ``"exponential"`` (default), ``"linear"``, or a function of the labels
+            registered with ``@keras.saving.register_keras_serializable()`` (relevant
+            items only; the config holds its registered name).
+        discount: ``"log2"`` (default, 1 / log2(r + 1)), ``"reciprocal"`` (1 / r), or a
+            registered function of the 1-based ranks r.
         label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.

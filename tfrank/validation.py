@@ -99,6 +99,39 @@ def check_choice(arg, value, choices):
     return value
 
 
+def check_function_option(arg, value, choices):
+    """One of ``choices``, or a function registered with ``keras.saving.register_keras_serializable``
+    (given itself or by its registered name): returns the choice or the function.
+
+    A function must be registered so that ``get_config`` can name it and a saved model
+    find it again (no lambdas in configs).
+    """
+    import keras  # noqa: PLC0415 (validation itself stays importable without Keras)
+
+    shown = ", ".join(repr(c) for c in choices)
+    valid = f"one of {shown} or a function registered with @keras.saving.register_keras_serializable()"
+    if isinstance(value, str) and value in choices:
+        return value
+    if isinstance(value, str):
+        found = keras.saving.get_registered_object(value)
+        if callable(found):
+            return found
+        raise invalid(arg, value, valid + " (given by its registered name, e.g. 'my_package>my_gain')")
+    if callable(value):
+        name = keras.saving.get_registered_name(value)
+        if keras.saving.get_registered_object(name) is value:
+            return value
+        raise invalid(arg, value, valid + " (this one is not registered, so get_config could not name it)")
+    raise invalid(arg, value, valid)
+
+
+def function_name(value):
+    """A function option's registered name for a config (a string choice stays itself)."""
+    import keras  # noqa: PLC0415
+
+    return value if isinstance(value, str) else keras.saving.get_registered_name(value)
+
+
 # === Tensors (static facts) ===
 
 

@@ -18,8 +18,6 @@ over its valid items (weight > 0).
   w_i gain_i, descending.
 """
 
-import math
-
 import numpy as np
 
 from tfrank.reference import _formulas
@@ -47,20 +45,20 @@ def average_precision(labels, weights, all_labels, all_weights, k, normalizer):
     return 0.0 if below == 0 else total / below
 
 
-def weighted_dcg(labels, weights, k, gain):
-    return sum(w * _formulas.gain_of(label, gain) / math.log2(position + 1)
+def weighted_dcg(labels, weights, k, gain, discount):
+    return sum(w * _formulas.gain_of(label, gain) * _formulas.discount_of(position, discount)
                for position, (label, w) in enumerate(zip(labels[:k], weights[:k]), start=1))
 
 
-def dcg(labels, weights, all_labels, all_weights, k, gain):
+def dcg(labels, weights, all_labels, all_weights, k, gain, discount):
     weight = list_weight(all_labels, all_weights, gain)
-    return 0.0 if weight == 0 else weighted_dcg(labels, weights, k, gain) / weight
+    return 0.0 if weight == 0 else weighted_dcg(labels, weights, k, gain, discount) / weight
 
 
-def ndcg(labels, weights, all_labels, all_weights, k, gain):
+def ndcg(labels, weights, all_labels, all_weights, k, gain, discount):
     pairs = sorted(zip(all_labels, all_weights), key=lambda p: p[1] * _formulas.gain_of(p[0], gain), reverse=True)
-    ideal = weighted_dcg([p[0] for p in pairs], [p[1] for p in pairs], k, gain)
-    return 0.0 if ideal == 0 else weighted_dcg(labels, weights, k, gain) / ideal
+    ideal = weighted_dcg([p[0] for p in pairs], [p[1] for p in pairs], k, gain, discount)
+    return 0.0 if ideal == 0 else weighted_dcg(labels, weights, k, gain, discount) / ideal
 
 
 def list_weight(labels, weights, gain=None):

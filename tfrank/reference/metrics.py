@@ -73,6 +73,14 @@ def _evaluate(name, formula, y_true, y_pred, k, *, mask, label_format, empty, ti
     return {f"{name}_at_{kk}": values[kk] for kk in ks}
 
 
+def _check_functions(gain, discount):
+    """gain / discount: a named choice or any function (the reference needs no registration)."""
+    if not callable(gain):
+        _inputs.check_option("gain", gain, ("exponential", "linear"))
+    if not callable(discount):
+        _inputs.check_option("discount", discount, ("log2", "reciprocal"))
+
+
 def precision_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, denominator="k",
                    empty="skip", ties="first"):
     """Precision@k per list: hits@k / k (trec_eval ``P_k``; k even when fewer items).
@@ -133,29 +141,31 @@ def map_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=N
                      sample_weight=sample_weight, weighted=weighted)
 
 
-def ndcg_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, gain="exponential",
+def ndcg_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, gain="exponential", discount="log2",
               empty="skip", ties="first"):
     """NDCG@k per list: DCG@k / ideal DCG@k (Järvelin & Kekäläinen, 2002).
 
-    DCG@k = sum_{i <= k} g(rel_i) / log2(i + 1), g = 2^rel - 1 (``"exponential"``) or rel
-    (``"linear"``, trec_eval ``ndcg_cut_k``). The ideal ranking sorts the list's valid
-    labels descending. Ids and class ids give rel = 1.
+    DCG@k = sum_{i <= k} g(rel_i) * discount(i), g = 2^rel - 1 (``"exponential"``), rel
+    (``"linear"``, trec_eval ``ndcg_cut_k``) or a function of rel (relevant items only);
+    discount(i) = 1 / log2(i + 1) (``"log2"``), 1 / i (``"reciprocal"``) or a function of
+    the 1-based rank. The ideal ranking sorts the list's valid labels descending. Ids and
+    class ids give rel = 1.
     """
-    _inputs.check_option("gain", gain, ("exponential", "linear"))
-    formula = functools.partial(_formulas.ndcg, gain=gain)
+    _check_functions(gain, discount)
+    formula = functools.partial(_formulas.ndcg, gain=gain, discount=discount)
     return _evaluate("ndcg", formula, y_true, y_pred, k, mask=mask,
                      label_format=label_format, empty=empty, ties=ties,
-                     sample_weight=sample_weight, weighted=functools.partial(_weighted.ndcg, gain=gain))
+                     sample_weight=sample_weight, weighted=functools.partial(_weighted.ndcg, gain=gain, discount=discount))
 
 
-def dcg_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, gain="exponential",
+def dcg_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, gain="exponential", discount="log2",
              empty="skip", ties="first"):
     """DCG@k per list (not normalised), as in :func:`ndcg_at_k`; ``empty`` applies when n_rel == 0."""
-    _inputs.check_option("gain", gain, ("exponential", "linear"))
-    formula = functools.partial(_formulas.dcg, gain=gain)
+    _check_functions(gain, discount)
+    formula = functools.partial(_formulas.dcg, gain=gain, discount=discount)
     return _evaluate("dcg", formula, y_true, y_pred, k, mask=mask,
                      label_format=label_format, empty=empty, ties=ties,
-                     sample_weight=sample_weight, weighted=functools.partial(_weighted.dcg, gain=gain))
+                     sample_weight=sample_weight, weighted=functools.partial(_weighted.dcg, gain=gain, discount=discount))
 
 
 def r_precision(y_true, y_pred, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):

@@ -14,14 +14,15 @@ import os
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-LIBRARIES = ("keras_rs",)
+LIBRARIES = ("keras_rs", "tf_ranking")
 TOLERANCE = dict(rtol=1e-5, atol=1e-5)  # the expected values are often written to 6 digits
 
 # The README's drop-in options for each library.
 OPTIONS = {
     "keras_rs": {"empty": "zero", "ties": "first", "empty_weight": "batch_mean"},
+    "tf_ranking": {"empty": "zero", "ties": "first", "empty_weight": "batch_mean"},
 }
-METRIC_OPTIONS = {"keras_rs": {"precision": {"denominator": "min_k_n"}}}
+METRIC_OPTIONS = {"keras_rs": {"precision": {"denominator": "min_k_n"}}, "tf_ranking": {"precision": {"denominator": "min_k_n"}}}
 
 
 def load(library, *, counts=False):
@@ -90,7 +91,72 @@ def _keras_rs_functions():
 
 
 LIBRARY_FUNCTIONS = {}
-RUNNERS = {"keras_rs": (tfrank_keras_rs, library_keras_rs)}
+
+
+# === TensorFlow Ranking (its expected values are the reference: it no longer imports) ===
+
+
+def _register_functions():
+    """The custom functions of TF-Ranking's NDCG tests, registered so tfrank can take them."""
+    import keras
+
+    @keras.saving.register_keras_serializable(package="tfrank_compat")
+    def half_gain(labels):
+        return labels / 2.0
+
+    @keras.saving.register_keras_serializable(package="tfrank_compat")
+    def reciprocal_plus_10(ranks):
+        return 1.0 / (ranks + 10.0)
+
+
+def _tfr_inputs(case):
+    """Dense [B, N] labels, scores, mask and per-item weights (TF-Ranking broadcasts weights to items)."""
+    inputs = case["inputs"]
+    labels, scores = inputs["labels"], inputs["predictions"]
+    if case.get("ragged"):
+        width = max(len(row) for row in labels)
+        labels = [row + [-1.0] * (width - len(row)) for row in labels]
+        scores = [row + [0.0] * (width - len(row)) for row in scores]
+        if inputs["weights"] is not None and np.ndim(inputs["weights"][0]) == 1:
+            inputs = {**inputs, "weights": [row + [0.0] * (width - len(row)) for row in inputs["weights"]]}
+    labels, scores = np.asarray(labels, np.float32), np.asarray(scores, np.float32)
+    weights = None if inputs["weights"] is None else np.asarray(inputs["weights"], np.float32)
+    if weights is not None and weights.ndim == 3:  # TF-Ranking squeezes [B, N, 1]; tfrank takes [B, N]
+        weights = weights[:, :, 0]
+    if weights is not None:
+        weights = np.ones_like(labels) * weights
+    mask = None if inputs["mask"] is None else np.asarray(inputs["mask"], bool)
+    return labels, scores, mask, weights
+
+
+def tfrank_tf_ranking(case):
+    import tfrank
+    from tfrank import engine
+
+    labels, scores, mask, weights = _tfr_inputs(case)
+    k = case["topn"] or labels.shape[1]
+    metric = case["metric"]
+    options = {**METRIC_OPTIONS["tf_ranking"].get(metric, {}), **case.get("tfrank_options", {})}
+    policies = OPTIONS["tf_ranking"]
+    if case["output"] == "mean":
+        classes = {"precision": tfrank.PrecisionAtK, "recall": tfrank.RecallAtK, "map": tfrank.MAPAtK,
+                   "mrr": tfrank.MRRAtK, "hit_rate": tfrank.HitRateAtK, "dcg": tfrank.DCGAtK, "ndcg": tfrank.NDCGAtK}
+        m = classes[metric](k=int(k), label_format="dense", **policies, **options)
+        m.update_state(labels, scores, sample_weight=weights, mask=mask)
+        return float(m.result())
+    requests = engine.plan([metric], (int(k),), options, empty=policies["empty"], ties=policies["ties"],
+                           empty_weight=policies["empty_weight"])
+    if weights is None:
+        weights = np.ones_like(labels)
+    values, list_weights = engine.weighted(requests, labels, scores, weights, mask=mask, label_format="dense",
+                                           empty=policies["empty"], ties=policies["ties"],
+                                           empty_weight=policies["empty_weight"])
+    if case["output"] == "weights":
+        return np.asarray(list_weights)[:, :1]
+    return np.asarray(values)[:, :1]
+
+
+RUNNERS = {"keras_rs": (tfrank_keras_rs, library_keras_rs), "tf_ranking": (tfrank_tf_ranking, None)}
 
 
 # === The suite ===
@@ -100,6 +166,9 @@ def evaluate(library):
     """One row per case: (case, expressible, tfrank agrees, library itself agrees or None)."""
     if library == "keras_rs" and "keras_rs" not in LIBRARY_FUNCTIONS:
         LIBRARY_FUNCTIONS["keras_rs"] = _keras_rs_functions()
+    if library == "tf_ranking" and "tf_ranking" not in LIBRARY_FUNCTIONS:
+        _register_functions()
+        LIBRARY_FUNCTIONS["tf_ranking"] = {}
     ours, theirs = RUNNERS[library]
     rows = []
     for case in load(library):

@@ -14,13 +14,14 @@ import os
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-LIBRARIES = ("keras_rs", "tf_ranking")
+LIBRARIES = ("keras_rs", "tf_ranking", "ranx")
 TOLERANCE = dict(rtol=1e-5, atol=1e-5)  # the expected values are often written to 6 digits
 
 # The README's drop-in options for each library.
 OPTIONS = {
     "keras_rs": {"empty": "zero", "ties": "first", "empty_weight": "batch_mean"},
     "tf_ranking": {"empty": "zero", "ties": "first", "empty_weight": "batch_mean"},
+    "ranx": {"empty": "zero", "ties": "first"},
 }
 METRIC_OPTIONS = {"keras_rs": {"precision": {"denominator": "min_k_n"}}, "tf_ranking": {"precision": {"denominator": "min_k_n"}}}
 
@@ -156,7 +157,38 @@ def tfrank_tf_ranking(case):
     return np.asarray(values)[:, :1]
 
 
-RUNNERS = {"keras_rs": (tfrank_keras_rs, library_keras_rs), "tf_ranking": (tfrank_tf_ranking, None)}
+# === ranx ===
+
+
+def tfrank_ranx(case):
+    """Per-query values: each query one list, its documents scored in the run's order."""
+    import tfrank
+
+    metric = case["metric"]
+    fn = getattr(tfrank.ops, metric if metric == "r_precision" else f"{metric}_at_k")
+    values = []
+    for query in case["queries"]:
+        labels = np.asarray([query["labels"]], np.float32)
+        scores = -np.arange(labels.shape[1], dtype=np.float32)[None]  # the run's order
+        args = () if metric == "r_precision" else (int(query["k"]),)
+        values.append(float(fn(labels, scores, *args, label_format="dense", **OPTIONS["ranx"], **case["tfrank_options"])[0]))
+    return values
+
+
+def library_ranx(case):
+    import ranx.metrics
+    from numba.typed import List
+
+    qrels = List([np.asarray(q) for q in case["qrels"]])
+    run = List([np.asarray(r) for r in case["run"]])
+    return list(getattr(ranx.metrics, case["function"])(qrels, run, case["k"]))
+
+
+RUNNERS = {
+    "keras_rs": (tfrank_keras_rs, library_keras_rs),
+    "tf_ranking": (tfrank_tf_ranking, None),
+    "ranx": (tfrank_ranx, library_ranx),
+}
 
 
 # === The suite ===

@@ -9,7 +9,9 @@ An item of weight 0 is excluded, like a masked item. The other weights act twice
   with no relevant item weighs the mean weight of its valid items (``empty_weight="own"``,
   which is the list's weight when every item carries it), or, with
   ``empty_weight="batch_mean"``, the mean ``w_list`` of the batch's lists that have a
-  relevant item and a positive weight (1.0 when there is none; keras-rs / TF-Ranking);
+  relevant item and a positive weight (1.0 when there is none; keras-rs / TF-Ranking). That
+  batch is one ``update_state`` call's (one replica's under a distribution strategy), so
+  ``"batch_mean"`` depends on how the lists are batched, as it does in keras-rs;
 * AP, DCG and NDCG weigh each item inside the list: ``AP = sum_{i<=K} w_i r_i P@i /
   sum_i w_i r_i`` (the sum below the line over the whole list, or over the top K with
   ``normalizer="hits"``), ``DCG = sum_{i<=K} w_i g_i d_i / w_list``, and NDCG divides

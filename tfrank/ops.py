@@ -196,17 +196,8 @@ def map_at_k(
 
 
 def ndcg_at_k(
-    y_true,
-    y_pred,
-    k,
-    *,
-    mask=None,
-    sample_weight=None,
-    label_format=None,
-    gain="exponential",
-    discount="log2",
-    empty="skip",
-    ties="first",
+    y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, gain="exponential", discount="log2",
+    empty="skip", ties="first",
 ):
     """Per-list NDCG@K: DCG@K divided by the DCG@K of the ideal ordering of the list's labels.
 
@@ -233,23 +224,13 @@ def ndcg_at_k(
     >>> round(float(tfrank.ops.ndcg_at_k(y_true, y_pred, k=3, gain="linear")[0]), 4)
     0.525
     """
-    return _public(
-        "ndcg", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight, gain=gain, discount=discount
-    )
+    options = dict(sample_weight=sample_weight, gain=gain, discount=discount)
+    return _public("ndcg", y_true, y_pred, k, mask, label_format, empty, ties, **options)
 
 
 def dcg_at_k(
-    y_true,
-    y_pred,
-    k,
-    *,
-    mask=None,
-    sample_weight=None,
-    label_format=None,
-    gain="exponential",
-    discount="log2",
-    empty="skip",
-    ties="first",
+    y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, gain="exponential", discount="log2",
+    empty="skip", ties="first",
 ):
     """Per-list DCG@K, not normalised: ``sum_{i <= K} g(rel_i) / log2(i + 1)`` as in `ndcg_at_k`.
 
@@ -265,9 +246,8 @@ def dcg_at_k(
     >>> tfrank.ops.dcg_at_k([[3.0, 2.0, 0.0, 1.0]], [[0.1, 0.9, 0.5, 0.3]], k=3).numpy()
     array([3.5], dtype=float32)
     """
-    return _public(
-        "dcg", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight, gain=gain, discount=discount
-    )
+    options = dict(sample_weight=sample_weight, gain=gain, discount=discount)
+    return _public("dcg", y_true, y_pred, k, mask, label_format, empty, ties, **options)
 
 
 def r_precision(y_true, y_pred, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):

@@ -119,8 +119,8 @@ class RankingMetrics(RankingMetric):
     values as the separate classes, from one ranking of each batch instead of one per
     metric. Each value is a ``sample_weight``-weighted mean over lists, streamed.
 
-    NOTE: the options ``denominator`` (precision), ``normalizer`` (map) and ``gain``
-    (ndcg and dcg) go to every requested metric that takes them; an option that no
+    NOTE: the options ``denominator`` (precision), ``normalizer`` (map), ``gain`` and
+    ``discount`` (ndcg and dcg) go to every requested metric that takes them; an option that no
     requested metric takes is an error, as is an unknown metric name. ``"r_precision"``
     has no k (log name ``r_precision``) and makes the ranking cover the whole list. The
     empty-list policy and ``ties`` apply to all; a metric that has seen no countable list

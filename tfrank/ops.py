@@ -275,7 +275,7 @@ def ranking_metrics(
 
     One ``top_k`` at max(k) serves every metric and cut-off (the whole list is ranked
     when ``"r_precision"`` is requested). ``options`` (``denominator``, ``normalizer``,
-    ``gain``) go to every requested metric that takes them.
+    ``gain``, ``discount``) go to every requested metric that takes them.
 
     Args:
         metrics: names from ``"precision"``, ``"recall"``, ``"f1"``, ``"hit_rate"``,

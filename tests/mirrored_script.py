@@ -94,9 +94,47 @@ def main():
         if form == "dense":
             history = mirrored.fit(_dataset(tf, x, y, w), validation_data=_dataset(tf, x, y, w), epochs=1, verbose=0)
             check("fit", {name[len("val_") :]: v[-1] for name, v in history.history.items() if name.startswith("val_")})
+    values.update(_item_weights(keras, tf, strategy, x, reference, make_batch))
+    ran["item_weights"] = ["precision", "map", "ndcg"]
     split = strategy.experimental_distribute_dataset(_dataset(tf, x, w, w))  # how the batches were split
     sizes = [[int(t.shape[0]) for t in strategy.experimental_local_results(b[0])] for b in split]
     report({"replicas": strategy.num_replicas_in_sync, "metrics": [s.id for s in specs], "values": values, "splits": sizes, "ran": ran})
+
+
+def _item_weights(keras, tf, strategy, x, reference, make_batch):
+    """Per-item weights [B, N] through Keras' weighted_metrics, mirrored and on one device."""
+    import tfrank
+
+    batch = make_batch(200, "graded", batch=N_LISTS, items=N_ITEMS)
+    y = batch["y_true"]
+    items = np.random.default_rng(12).uniform(0.0, 2.0, (N_LISTS, N_ITEMS)).astype("float32")
+    items[items < 0.3] = 0.0  # weight 0 excludes the item
+    metrics = ["precision", "map", "ndcg"]
+
+    def build():
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((N_FEATURES,)), keras.layers.Dense(N_ITEMS)])
+        per_item_loss = lambda y_true, y_pred: keras.ops.square(y_pred - 0.5)  # noqa: E731 (weights [B, N] apply)
+        metric = tfrank.RankingMetrics(k=K, metrics=metrics, empty="zero", name="items")
+        model.compile(optimizer="sgd", loss=per_item_loss, weighted_metrics=[metric])
+        return model
+
+    with strategy.scope():
+        mirrored = build()
+    single = build()
+    single.set_weights(mirrored.get_weights())
+    logs = mirrored.evaluate(_dataset(tf, x, y, items), return_dict=True, verbose=0)
+    one = single.evaluate(_dataset(tf, x, y, items), return_dict=True, verbose=0)
+    scores = single.predict(x, verbose=0)
+    values = {}
+    for name in metrics:
+        fn = getattr(reference, f"{name}_at_k")
+        gain = "exponential" if name == "ndcg" else None
+        per_list = fn(y, scores, K, sample_weight=items, empty="zero")
+        weights = reference.list_weights(y, scores, items, gain=gain)
+        for log, expected in reference.weighted_mean(per_list, weights).items():
+            values[f"item_weights/evaluate/items_{log}"] = [logs[f"items_{log}"], one[f"items_{log}"], expected]
+    return values
 
 
 if __name__ == "__main__":

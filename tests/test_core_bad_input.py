@@ -50,8 +50,10 @@ def test_bad_options_are_rejected(kwargs, message):
 BAD_METRIC_OPTIONS = [
     ("denominator_unknown", "precision", {"denominator": "n"}, r"denominator must be one of 'k', 'min_k_n', got denominator='n'"),
     ("normalizer_unknown", "map", {"normalizer": "k"}, r"normalizer must be one of 'n_rel', 'min_k_n_rel', 'hits', got normalizer='k'"),
-    ("gain_unknown", "ndcg", {"gain": "exp"}, r"gain must be one of 'exponential', 'linear', got gain='exp'"),
+    ("gain_unknown", "ndcg", {"gain": "exp"}, r"gain must be one of 'exponential', 'linear' or a function registered with @keras.saving.register_keras_serializable\(\) \(given by its registered name, e.g. 'my_package>my_gain'\), got gain='exp'"),
     ("gain_none", "dcg", {"gain": None}, r"gain must be one of .*, got gain=None \(NoneType\)"),
+    ("gain_unregistered", "ndcg", {"gain": lambda labels: labels}, r"gain must be one of 'exponential', 'linear' or a function registered with @keras.saving.register_keras_serializable\(\) \(this one is not registered, so get_config could not name it\), got gain=<function"),
+    ("discount_unknown", "dcg", {"discount": "log10"}, r"discount must be one of 'log2', 'reciprocal' or a function registered .*, got discount='log10'"),
     ("option_of_precision", "recall", {"denominator": "k"}, r"recall metrics take no option 'denominator'; their options are \[\] \('denominator' is an option of precision\)"),
     ("option_of_ndcg", "map", {"gain": "linear"}, r"map metrics take no option 'gain'; their options are \['normalizer'\] \('gain' is an option of ndcg, dcg\)"),
     ("option_of_nobody", "mrr", {"seed": 1}, r"mrr metrics take no option 'seed'; their options are \[\]$"),
@@ -78,7 +80,7 @@ BAD_COMBINED = [
     ("str_metrics", {"metrics": "ndcg"}, r"metrics must be a non-empty list .*, got metrics='ndcg' \(str\)"),
     ("metrics_not_list", {"metrics": 3}, r"got metrics=3 \(int\)"),
     ("option_of_no_requested", {"metrics": ["precision", "recall"], "gain": "linear"}, r"metrics=\['precision', 'recall'\] take no option 'gain'; their options are \['denominator'\] \('gain' is an option of ndcg, dcg\)"),
-    ("bad_value_shared", {"metrics": ["ndcg", "dcg"], "gain": "log"}, r"gain must be one of 'exponential', 'linear', got gain='log'"),
+    ("bad_value_shared", {"metrics": ["ndcg", "dcg"], "gain": "log"}, r"gain must be one of 'exponential', 'linear' or a function .*, got gain='log'"),
 ]
 
 
@@ -88,6 +90,24 @@ def test_bad_combined_requests_are_rejected(kwargs, message):
         tfrank.RankingMetrics(k=3, **kwargs)
     with pytest.raises((ValueError, TypeError), match=message):
         tfrank.ops.ranking_metrics(DENSE, SCORES, 3, **kwargs)
+
+
+ITEM_WEIGHTS = np.ones((2, 4), np.float32)
+
+# (id, a call that must fail, message): weighting options and what per-item weights cannot express
+BAD_WEIGHTING = [
+    ("empty_weight_unknown", lambda: tfrank.RecallAtK(k=2, empty="zero", empty_weight="mean"), r"empty_weight must be one of 'own', 'batch_mean', got empty_weight='mean' \(str\)"),
+    ("empty_weight_needs_counted_empty", lambda: tfrank.NDCGAtK(k=2, empty_weight="batch_mean"), r"empty_weight must be 'own' unless empty='zero' or 'one'.*got empty_weight='batch_mean'"),
+    ("map_min_k_n_rel_item_weights", lambda: tfrank.MAPAtK(k=2, normalizer="min_k_n_rel").update_state(DENSE, SCORES, sample_weight=ITEM_WEIGHTS), r"sample_weight per item \(\[batch, items\]\) is not defined for map with normalizer='min_k_n_rel'"),
+    ("ndcg_expected_ties_item_weights", lambda: tfrank.ops.ndcg_at_k(DENSE, SCORES, 2, ties="expected", sample_weight=ITEM_WEIGHTS), r"not defined for dcg and ndcg with ties='expected'"),
+    ("ops_per_list_weights", lambda: tfrank.ops.recall_at_k(DENSE, SCORES, 2, sample_weight=[1.0, 2.0]), r"sample_weight must be per-item weights of the shape of y_pred \[batch, items\] \(per-list weights weigh a mean: use the Keras metric\), got sample_weight=\[1.0, 2.0\] \(list\)"),
+]
+
+
+@pytest.mark.parametrize("call, message", [c[1:] for c in BAD_WEIGHTING], ids=[c[0] for c in BAD_WEIGHTING])
+def test_bad_weighting_is_rejected(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
 
 
 # (id, y_true, y_pred, update kwargs, error types, message fragment)
@@ -102,7 +122,9 @@ BAD_UPDATES = [
     ("duplicate_ids", np.array([[3, 3], [1, -1]]), SCORES, {}, ValueError, r"y_true ids must not repeat within a list"),
     ("fractional_class_ids", np.array([[1.5], [2.0]], np.float32), SCORES, {}, ValueError, r"y_true holds class ids and must be whole numbers"),
     ("batch_mismatch", IDS[:1], SCORES, {}, ValueError, r"y_true must be a tensor with the batch size of y_pred"),
-    ("sample_weight_2d", DENSE, SCORES, {"sample_weight": np.ones((2, 4))}, ValueError, r"sample_weight must be one weight per list.*\[2, 4\]"),
+    ("sample_weight_2d", DENSE, SCORES, {"sample_weight": np.ones((2, 3))}, ValueError, r"sample_weight must be one weight per list \(a scalar, \[batch\] or \[batch, 1\]\) or one per item \(the shape of y_pred \[2, 4\]\).*got sample_weight=a float32 tensor of shape \[2, 3\]"),
+    ("sample_weight_3d", DENSE, SCORES, {"sample_weight": np.ones((2, 4, 1))}, ValueError, r"sample_weight must be one weight per list .* or one per item"),
+    ("sample_weight_item_negative", DENSE, SCORES, {"sample_weight": [[1.0, 1.0, 1.0, 1.0], [1.0, -0.5, 1.0, 1.0]]}, ValueError, r"sample_weight must hold non-negative weights; got min = -0.5"),
     ("sample_weight_batch", DENSE, SCORES, {"sample_weight": np.ones(3)}, ValueError, r"sample_weight must be one weight per list"),
     ("sample_weight_negative", DENSE, SCORES, {"sample_weight": [1.0, -0.5]}, ValueError, r"sample_weight must hold non-negative weights; got min = -0.5"),
     ("mask_shape", DENSE, SCORES, {"mask": np.ones((2, 3), bool)}, ValueError, r"mask must be a bool tensor with the shape of y_pred \[2, 4\]"),

@@ -25,7 +25,7 @@ def test_mirrored_strategy_equals_one_device_and_reference():
     assert out["replicas"] == 2
     assert [2, 1] in out["splits"] and [1, 0] in out["splits"]  # uneven, and an empty replica batch
     assert out["ran"]["graded"] == [spec.id for spec in ranking_metrics()]  # every class, plain and weighted
-    assert set(out["ran"]) == {"dense", "graded", "ids", "ragged", "class"}
+    assert set(out["ran"]) == {"dense", "graded", "ids", "ragged", "class", "item_weights"}
     assert {key.split("/")[0] for key in out["values"]} == set(out["ran"])
     assert any(key.startswith("dense/fit/") for key in out["values"])
     for key, (mirrored, one_device, expected) in out["values"].items():

@@ -16,7 +16,7 @@ import dataclasses
 
 import tensorflow as tf
 
-from tfrank import fastrank, ranking, ties
+from tfrank import fastrank, ranking, ties, validation, weights
 
 # === Per-position quantities, under either tie policy ===
 
@@ -47,15 +47,31 @@ def _pair_terms(ranked):
     return ties.pair_terms(ranked)
 
 
+def _item_weighted(ranked, metric):
+    """True when per-item weights enter the metric's formula (`tfrank.weights`)."""
+    if ranked.weights is None:
+        return False
+    if ranked.ties is not None:
+        raise validation.unsupported_item_weights(f"{metric} with ties='expected'")
+    return True
+
+
 def _per_rank(values):
     """``[B, K']`` values divided by their 1-based rank."""
     return values / tf.cast(tf.range(1, tf.shape(values)[1] + 1), tf.float32)[None, :]
 
 
-def _discounted(values):
-    """``[B, K']`` values times 1 / log2(rank + 1)."""
+def _discounted(values, discount="log2"):
+    """``[B, K']`` values times the discount of their 1-based rank r: 1 / log2(r + 1)
+    (``"log2"``), 1 / r (``"reciprocal"``) or ``discount(r)`` for a function."""
     ranks = tf.cast(tf.range(1, tf.shape(values)[1] + 1), tf.float32)
-    return values * (tf.math.log(2.0) / tf.math.log1p(ranks))[None, :]
+    if discount == "log2":
+        factor = tf.math.log(2.0) / tf.math.log1p(ranks)
+    elif discount == "reciprocal":
+        factor = 1.0 / ranks
+    else:
+        factor = tf.cast(discount(ranks), tf.float32)
+    return values * factor[None, :]
 
 
 def _cutoffs(ks):
@@ -104,7 +120,19 @@ def mrr(ranked, ks):
 
 
 def average_precision(ranked, ks, *, normalizer="n_rel"):
-    """sum_{i <= K} rel_i hits@i / i, over n_rel, min(K, n_rel) or hits@K (``normalizer``)."""
+    """sum_{i <= K} rel_i hits@i / i, over n_rel, min(K, n_rel) or hits@K (``normalizer``).
+
+    Per-item weights: sum_{i <= K} w_i rel_i hits@i / i over sum_i w_i rel_i (the whole
+    list for ``"n_rel"``, the top K for ``"hits"``).
+    """
+    if _item_weighted(ranked, "map"):
+        if normalizer == "min_k_n_rel":
+            raise validation.unsupported_item_weights("map with normalizer='min_k_n_rel'")
+        relevant = ranked.weights * tf.cast(ranked.gains > 0.0, tf.float32)
+        numerator = _at(ranking.prefix_sums(_per_rank(relevant * ranked.hits[:, 1:])), ranked, ks)
+        if normalizer == "n_rel":
+            return tf.math.divide_no_nan(numerator, weights.relevant_weight(ranked.lists)[:, None])
+        return tf.math.divide_no_nan(numerator, _at(ranking.prefix_sums(relevant), ranked, ks))
     numerator = ranking.prefix_sums(_per_rank(_pair_terms(ranked)))
     n_rel = ranked.lists.n_relevant[:, None]
     if normalizer == "n_rel":
@@ -116,9 +144,20 @@ def average_precision(ranked, ks, *, normalizer="n_rel"):
     return tf.stack([ties.average_precision_by_hits(ranked, numerator, k) for k in ks], axis=1)
 
 
-def dcg(ranked, ks, *, gain="exponential"):
-    """sum_{i <= K} gain(rel_i) / log2(i + 1)."""
-    return _at(ranking.prefix_sums(_discounted(_gains(ranked, gain))), ranked, ks)
+def _weighted_dcg(ranked, ks, gain, discount):
+    """sum_{i <= K} w_i gain(rel_i) discount(i), or the unweighted DCG without per-item weights."""
+    gains = _gains(ranked, gain)
+    if _item_weighted(ranked, "dcg and ndcg"):
+        gains = gains * ranked.weights
+    return _at(ranking.prefix_sums(_discounted(gains, discount)), ranked, ks)
+
+
+def dcg(ranked, ks, *, gain="exponential", discount="log2"):
+    """sum_{i <= K} gain(rel_i) discount(i) (per-item weights: sum w_i gain_i discount(i) / w_list)."""
+    value = _weighted_dcg(ranked, ks, gain, discount)
+    if ranked.weights is None:
+        return value
+    return tf.math.divide_no_nan(value, weights.list_weight(ranked.lists, gain)[:, None])
 
 
 def _ideal_labels(ranked):
@@ -130,10 +169,14 @@ def _ideal_labels(ranked):
     return tf.cast(positions < lists.n_relevant[:, None], tf.float32)
 
 
-def ndcg(ranked, ks, *, gain="exponential"):
-    """DCG@K over the DCG@K of the list's labels sorted descending."""
-    ideal = _at(ranking.prefix_sums(_discounted(ranking.gain(_ideal_labels(ranked), gain))), ranked, ks)
-    return tf.math.divide_no_nan(dcg(ranked, ks, gain=gain), ideal)
+def ndcg(ranked, ks, *, gain="exponential", discount="log2"):
+    """DCG@K over the DCG@K of the list's labels sorted descending (per-item weights: sorted by w_i g_i)."""
+    if ranked.weights is None:
+        ideal_gains = ranking.gain(_ideal_labels(ranked), gain)
+    else:
+        ideal_gains = weights.ideal_weighted_gains(ranked.lists, ranked.depth, gain)
+    ideal = _at(ranking.prefix_sums(_discounted(ideal_gains, discount)), ranked, ks)
+    return tf.math.divide_no_nan(_weighted_dcg(ranked, ks, gain, discount), ideal)
 
 
 def r_precision(ranked, ks):
@@ -145,6 +188,11 @@ def r_precision(ranked, ks):
 
 
 # === The table the engine reads ===
+
+# Option values; "gain" and "discount" also take a registered Keras serializable function.
+GAIN_CHOICES = ("exponential", "linear")
+DISCOUNT_CHOICES = ("log2", "reciprocal")
+FUNCTION_OPTIONS = ("gain", "discount")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,7 +212,7 @@ DEFINITIONS = {
     "hit_rate": Definition(hit_rate, {}),
     "mrr": Definition(mrr, {}),
     "map": Definition(average_precision, {"normalizer": ("n_rel", "min_k_n_rel", "hits")}),
-    "ndcg": Definition(ndcg, {"gain": ("exponential", "linear")}),
-    "dcg": Definition(dcg, {"gain": ("exponential", "linear")}),
+    "ndcg": Definition(ndcg, {"gain": GAIN_CHOICES, "discount": DISCOUNT_CHOICES}),
+    "dcg": Definition(dcg, {"gain": GAIN_CHOICES, "discount": DISCOUNT_CHOICES}),
     "r_precision": Definition(r_precision, {}, cutoff=False),
 }

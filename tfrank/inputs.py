@@ -29,6 +29,8 @@ class Lists:
     labels: dense format only, ``[B, N]`` float relevance, 0 on excluded items.
     ids: ids format only, ``[B, R]`` int32 relevant ids, -1 where there is none.
     n_relevant, n_valid: ``[B]`` float counts of relevant and of valid items.
+    weights: ``[B, N]`` float per-item weights, 0 on excluded items (an item of weight 0
+        is excluded), or None when the weights, if any, are per list.
     poisoned: ``[B]`` bool, True where a valid item has a NaN score or the input broke
         a run-time check that XLA cannot raise for; such lists give NaN.
     checks: run-time assertions that must pass before any value is used.
@@ -44,6 +46,7 @@ class Lists:
     poisoned: tf.Tensor
     checks: tuple
     valid: Optional[tf.Tensor] = None
+    weights: Optional[tf.Tensor] = None
 
 
 def _split_dict(y_true, mask):
@@ -103,19 +106,33 @@ def resolve_format(y_true, y_pred, label_format):
     return "dense"
 
 
-def normalize(y_true, y_pred, *, mask=None, label_format=None):
-    """Checks the inputs and returns them as `Lists`."""
+def normalize(y_true, y_pred, *, mask=None, label_format=None, item_weights=None):
+    """Checks the inputs and returns them as `Lists`.
+
+    ``item_weights``: optional ``[B, N]`` float32 per-item weights (from `split_weights`);
+    an item of weight 0 is excluded like a masked one.
+    """
     y_true, mask = _split_dict(y_true, mask)
     y_pred = _scores(y_pred)
     mask = _mask(mask, y_pred)
+    if item_weights is not None:
+        positive = item_weights > 0.0
+        mask = positive if mask is None else mask & positive
     if not isinstance(y_true, tf.RaggedTensor):
         y_true = tf.convert_to_tensor(y_true)
     fmt = resolve_format(y_true, y_pred, label_format)
     validation.check_same_batch("y_true", y_true, y_pred)
     checks = [_assert_same_batch(y_true, y_pred)]
+    lists = _dense(y_true, y_pred, mask, checks) if fmt == "dense" else _ids(y_true, y_pred, mask, fmt, checks)
+    if item_weights is None:
+        return lists
     if fmt == "dense":
-        return _dense(y_true, y_pred, mask, checks)
-    return _ids(y_true, y_pred, mask, fmt, checks)
+        mask &= tf.cast(y_true, tf.float32) >= 0.0  # padding items weigh nothing either
+    # A NaN or negative weight poisons its list (XLA drops the assertion in split_weights).
+    broken = tf.reduce_any(~(item_weights >= 0.0), axis=1)
+    return dataclasses.replace(
+        lists, weights=tf.where(mask, item_weights, 0.0), poisoned=lists.poisoned | broken
+    )
 
 
 def _assert_same_batch(y_true, y_pred):
@@ -221,13 +238,24 @@ def _ids(y_true, y_pred, mask, fmt, checks):
     )
 
 
-def list_weights(sample_weight, y_pred):
-    """Per-list weights ``[B]`` float32 (ones when sample_weight is None)."""
+def split_weights(sample_weight, y_pred):
+    """``(per_list [B] or None, per_item [B, N] or None, checks)`` float32, from sample_weight.
+
+    Per list: a scalar, ``[B]`` or ``[B, 1]`` (ones when sample_weight is None). Per item:
+    ``[B, N]``, the shape of y_pred (N static and not 1).
+    """
     batch = tf.shape(y_pred)[0]
     if sample_weight is None:
-        return tf.ones([batch], tf.float32), ()
+        return tf.ones([batch], tf.float32), None, ()
     sample_weight = tf.cast(tf.convert_to_tensor(sample_weight), tf.float32)
-    validation.check_sample_weight(sample_weight, y_pred)
+    kind = validation.check_sample_weight(sample_weight, y_pred)
+    if kind == "item":
+        text = "sample_weight must hold one weight per item; got weight rows, lists = "
+        checks = (
+            validation.assert_same_size(tf.shape(sample_weight)[0], batch, text),
+            validation.assert_non_negative(sample_weight, "sample_weight"),
+        )
+        return None, sample_weight, checks
     if sample_weight.shape.rank == 0:
         weights, checks = tf.fill([batch], sample_weight), []
     else:
@@ -236,4 +264,12 @@ def list_weights(sample_weight, y_pred):
         checks = [validation.assert_same_size(tf.shape(weights)[0], batch, text)]
     checks.append(validation.assert_non_negative(weights, "sample_weight"))
     # XLA drops the assertion: a negative weight turns NaN (the result too), never a silent number.
-    return tf.where(weights < 0.0, float("nan"), weights), tuple(checks)
+    return tf.where(weights < 0.0, float("nan"), weights), None, tuple(checks)
+
+
+def list_weights(sample_weight, y_pred):
+    """``(per_list [B], checks)`` for a caller that takes one weight per list only (the losses)."""
+    per_list, per_item, checks = split_weights(sample_weight, y_pred)
+    if per_item is not None:
+        raise validation.invalid("sample_weight", sample_weight, "one weight per list, [B] or [B, 1], for a loss")
+    return per_list, checks

@@ -10,7 +10,7 @@ and `tfrank.rank_metrics` (MRR, MAP, NDCG, DCG); `RankingMetrics` computes sever
 import keras
 import tensorflow as tf
 
-from tfrank import engine, inputs, validation
+from tfrank import engine, validation
 
 
 class RankingMetric(keras.metrics.Metric):
@@ -22,27 +22,44 @@ class RankingMetric(keras.metrics.Metric):
             ``f"{base}_at_k"`` for a list of k, whose result keys replace the trailing
             ``k`` with each value.
         label_format, empty, ties, and the metric's own options: as in `tfrank.ops`.
+        empty_weight: ``"own"`` (default): a list with no relevant item weighs its own
+            weight; ``"batch_mean"``: the mean weight of the batch's lists that have a
+            relevant item (keras-rs, TF-Ranking; needs ``empty="zero"`` or ``"one"``).
         dtype: dtype of the state and result (default float32).
+
+    ``update_state(y_true, y_pred, sample_weight=None, mask=None)``: ``sample_weight`` is
+    one weight per list (a scalar, ``[B]`` or ``[B, 1]``) or one per item (``[B, N]``,
+    keras-rs' and TF-Ranking's definition, `tfrank.weights`: an item of weight 0 is
+    excluded, a list weighs the mean weight of its relevant items, and AP, DCG and NDCG
+    weigh each item).
     """
 
     base = None
     direction = "max"  # informational: keras-tuner 1.4 never reads it; use tfrank.objective(name)
 
-    def __init__(self, k=10, *, name=None, dtype=None, label_format=None, empty="skip", ties="first", **options):
+    def __init__(
+        self, k=10, *, name=None, dtype=None, label_format=None, empty="skip", ties="first", empty_weight="own", **options
+    ):
         ks = validation.check_k(k)
         multi = isinstance(k, (list, tuple))
         default = f"{self.base}_at_k" if multi else f"{self.base}_at_{ks[0]}"
-        self._setup([self.base], k, ks, options, name, default, dtype, label_format, empty, ties, multi=multi)
+        self._setup([self.base], k, ks, options, name, default, dtype, label_format, (empty, ties, empty_weight), multi)
 
-    def _setup(self, metrics, k, ks, options, name, default, dtype, label_format, empty, ties, *, multi):
-        """Checks everything, then creates the state: one (total, count) entry per log name."""
-        self._requests = engine.plan(metrics, ks, options, empty=empty, ties=ties)
+    def _setup(self, metrics, k, ks, options, name, default, dtype, label_format, policies, multi):
+        """Checks everything, then creates the state: one (total, count) entry per log name.
+
+        ``policies``: ``(empty, ties, empty_weight)``.
+        """
+        empty, ties, empty_weight = policies
+        self._requests = engine.plan(metrics, ks, options, empty=empty, ties=ties, empty_weight=empty_weight)
         validation.check_choice("label_format", label_format, validation.LABEL_FORMATS)
         if name is not None and not isinstance(name, str):
             raise validation.invalid("name", name, "a str or None", TypeError)
         super().__init__(name=name or default, dtype=dtype or "float32")
-        self._k, self._multi, self._options = k, multi, dict(options)
-        self.label_format, self.empty, self.ties = label_format, empty, ties
+        # The config names a function option by its registered name (checked by plan).
+        self._options = {name: validation.function_name(v) if callable(v) else v for name, v in options.items()}
+        self._k, self._multi = k, multi
+        self.label_format, self.empty, self.ties, self.empty_weight = label_format, empty, ties, empty_weight
         size = (len(engine.log_names(self._requests)),)
         self.total = self.add_variable(shape=size, initializer="zeros", aggregation="sum", name="total")
         self.count = self.add_variable(shape=size, initializer="zeros", aggregation="sum", name="count")
@@ -59,25 +76,19 @@ class RankingMetric(keras.metrics.Metric):
         return [f"{stem}_at_{k}" for k in self.k]
 
     def update_state(self, y_true, y_pred, sample_weight=None, mask=None):
-        values, countable = engine.compute(
+        values, weights = engine.weighted(
             self._requests,
             y_true,
             y_pred,
+            sample_weight,
             mask=mask,
             label_format=self.label_format,
             empty=self.empty,
             ties=self.ties,
+            empty_weight=self.empty_weight,
         )
-        weights, checks = inputs.list_weights(sample_weight, values)
-        # A list of weight 0 is left out, even a NaN one (as a budget metric's example of
-        # weight 0); a NaN weight counts, so it poisons the result.
-        counted = countable & tf.not_equal(weights, 0.0)
-        with tf.control_dependencies(checks):
-            weights = tf.where(counted, weights, 0.0)
-        # where(), not a product: a skipped list's NaN must not leak into the sum.
-        weighted = tf.where(counted[:, None], values * weights[:, None], 0.0)
-        self.total.assign_add(tf.cast(tf.reduce_sum(weighted, axis=0), self.dtype))
-        self.count.assign_add(tf.cast(tf.fill(self.count.shape, tf.reduce_sum(weights)), self.dtype))
+        self.total.assign_add(tf.cast(tf.reduce_sum(values * weights, axis=0), self.dtype))
+        self.count.assign_add(tf.cast(tf.reduce_sum(weights, axis=0), self.dtype))
 
     def result(self):
         total = tf.convert_to_tensor(self.total)
@@ -95,6 +106,7 @@ class RankingMetric(keras.metrics.Metric):
     def get_config(self):
         config = super().get_config()
         config.update(k=self.k, label_format=self.label_format, empty=self.empty, ties=self.ties, **self._options)
+        config["empty_weight"] = self.empty_weight
         return config
 
 
@@ -107,8 +119,8 @@ class RankingMetrics(RankingMetric):
     values as the separate classes, from one ranking of each batch instead of one per
     metric. Each value is a ``sample_weight``-weighted mean over lists, streamed.
 
-    NOTE: the options ``denominator`` (precision), ``normalizer`` (map) and ``gain``
-    (ndcg and dcg) go to every requested metric that takes them; an option that no
+    NOTE: the options ``denominator`` (precision), ``normalizer`` (map), ``gain`` and
+    ``discount`` (ndcg and dcg) go to every requested metric that takes them; an option that no
     requested metric takes is an error, as is an unknown metric name. ``"r_precision"``
     has no k (log name ``r_precision``) and makes the ranking cover the whole list. The
     empty-list policy and ``ties`` apply to all; a metric that has seen no countable list
@@ -120,7 +132,8 @@ class RankingMetrics(RankingMetric):
             ``"mrr"``, ``"map"``, ``"ndcg"``, ``"dcg"``, ``"r_precision"``.
         name: default ``"ranking_metrics"``; any other name prefixes every log name
             (``name="items"`` logs ``items_precision_at_5``, ...).
-        label_format, empty, ties, dtype, and the options above: as in `tfrank.ops`.
+        label_format, empty, ties, empty_weight, dtype, and the options above: as in
+            `tfrank.ops` and `RankingMetric`.
 
     Example:
 
@@ -148,11 +161,13 @@ class RankingMetrics(RankingMetric):
         label_format=None,
         empty="skip",
         ties="first",
+        empty_weight="own",
         **options,
     ):
         ks = validation.check_k(k)
         self._metric_names = validation.check_metrics(metrics, engine.METRICS)
-        self._setup(metrics, k, ks, options, name, "ranking_metrics", dtype, label_format, empty, ties, multi=True)
+        policies = (empty, ties, empty_weight)
+        self._setup(metrics, k, ks, options, name, "ranking_metrics", dtype, label_format, policies, True)
 
     def result_names(self):
         names = engine.log_names(self._requests)

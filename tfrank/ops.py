@@ -11,19 +11,23 @@ mean over every ordering of tied items (McSherry & Najork, ECIR 2008; `tfrank.ti
 
 import tensorflow as tf
 
-from tfrank import engine, validation
+from tfrank import engine, inputs, validation
 
 
-def _public(metric, y_true, y_pred, k, mask, label_format, empty, ties, **options):
+def _public(metric, y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=None, **options):
     ks = (None,) if k is None else validation.check_k(k)
     requests = engine.plan([metric], ks, options, empty=empty, ties=ties)
-    return _evaluate(requests, y_true, y_pred, mask, label_format, empty, ties, as_dict=isinstance(k, (list, tuple)))
+    as_dict = isinstance(k, (list, tuple))
+    return _evaluate(requests, y_true, y_pred, mask, label_format, empty, ties, as_dict, sample_weight)
 
 
-def _evaluate(requests, y_true, y_pred, mask, label_format, empty, ties, as_dict):
-    values, countable = engine.compute(
-        requests, y_true, y_pred, mask=mask, label_format=label_format, empty=empty, ties=ties
-    )
+def _evaluate(requests, y_true, y_pred, mask, label_format, empty, ties, as_dict, sample_weight=None):
+    item_weights, checks = _item_weights(sample_weight, y_pred)
+    with tf.control_dependencies(checks):
+        values, countable = engine.compute(
+            requests, y_true, y_pred, mask=mask, label_format=label_format, empty=empty, ties=ties,
+            item_weights=item_weights,
+        )
     values = tf.where(countable[:, None], values, tf.constant(float("nan")))
     names = engine.log_names(requests)
     if as_dict:
@@ -31,11 +35,22 @@ def _evaluate(requests, y_true, y_pred, mask, label_format, empty, ties, as_dict
     return values[:, 0]
 
 
+def _item_weights(sample_weight, y_pred):
+    """Per-item weights ``[B, N]`` or None; per-list weights belong to a mean, not to per-list values."""
+    if sample_weight is None:
+        return None, ()
+    per_list, per_item, checks = inputs.split_weights(sample_weight, tf.convert_to_tensor(y_pred))
+    if per_item is None:
+        valid = "per-item weights of the shape of y_pred [batch, items] (per-list weights weigh a mean: "
+        raise validation.invalid("sample_weight", sample_weight, valid + "use the Keras metric)")
+    return per_item, checks
+
+
 # === Public functions ===
 
 
 def precision_at_k(
-    y_true, y_pred, k, *, mask=None, label_format=None, denominator="k", empty="skip", ties="first"
+    y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, denominator="k", empty="skip", ties="first"
 ):
     """Per-list Precision@K: relevant items among the top K, divided by K.
 
@@ -50,6 +65,9 @@ def precision_at_k(
         y_pred: scores ``[B, N]``, higher ranks first.
         k: a positive int, or a list of them (then a dict of values is returned).
         mask: optional bool ``[B, N]``; False items are excluded like padding.
+        sample_weight: optional per-item weights ``[B, N]`` (`tfrank.weights`, keras-rs'
+            definition): an item of weight 0 is excluded; AP, DCG and NDCG weigh each item.
+            Per-list weights weigh a mean over lists: pass them to the Keras metric.
         label_format: None (resolve from dtype and shape), ``"dense"`` or ``"ids"``.
         denominator: ``"k"`` (default) or ``"min_k_n"``.
         empty: lists with no relevant item: ``"skip"`` (NaN), ``"zero"``, ``"one"``, ``"error"``.
@@ -67,10 +85,10 @@ def precision_at_k(
     >>> tfrank.ops.precision_at_k(y_true, y_pred, k=2, label_format="dense").numpy()
     array([0.5, 0.5], dtype=float32)
     """
-    return _public("precision", y_true, y_pred, k, mask, label_format, empty, ties, denominator=denominator)
+    return _public("precision", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight, denominator=denominator)
 
 
-def recall_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+def recall_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):
     """Per-list Recall@K: share of a list's relevant items found in its top K.
 
     ``R@K = hits@K / n_rel`` (trec_eval ``recall_k``), where n_rel counts the list's
@@ -78,7 +96,7 @@ def recall_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip"
     ``empty`` (default ``"skip"``: NaN here, left out of the Keras metric's mean).
 
     Args:
-        y_true, y_pred, k, mask, label_format, empty, ties: as in `precision_at_k`.
+        y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
 
     Returns:
         ``[B]`` float32 per-list values, or a dict of them keyed by log name.
@@ -91,17 +109,17 @@ def recall_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip"
     >>> tfrank.ops.recall_at_k(relevant_ids, y_pred, k=[1, 2])["recall_at_2"].numpy()
     array([0.5, 1. ], dtype=float32)
     """
-    return _public("recall", y_true, y_pred, k, mask, label_format, empty, ties)
+    return _public("recall", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight)
 
 
-def f1_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+def f1_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):
     """Per-list F1@K: harmonic mean of Precision@K and Recall@K.
 
     ``F1@K = 2 P R / (P + R) = 2 hits@K / (K + n_rel)``, 0 when hits@K = 0, with
     P = hits@K / K (K even when the list is shorter, as ranx ``f1@k``).
 
     Args:
-        y_true, y_pred, k, mask, label_format, empty, ties: as in `precision_at_k`.
+        y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
 
     Example (2 of the 3 relevant items in the top 2: 2 * 2 / (2 + 3)):
 
@@ -109,17 +127,17 @@ def f1_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ti
     >>> tfrank.ops.f1_at_k([[0, 1, 3]], [[0.9, 0.8, 0.1, 0.7]], k=2).numpy()
     array([0.8], dtype=float32)
     """
-    return _public("f1", y_true, y_pred, k, mask, label_format, empty, ties)
+    return _public("f1", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight)
 
 
-def hit_rate_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+def hit_rate_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):
     """Per-list HitRate@K: 1 if a relevant item is in the top K, else 0.
 
     trec_eval ``success_k``. With ``ties="expected"`` it is the probability that a
     relevant item makes the top K when tied items are ordered at random.
 
     Args:
-        y_true, y_pred, k, mask, label_format, empty, ties: as in `precision_at_k`.
+        y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
 
     Example (class ids; list 1's item 2 is ranked second; with all scores tied, the
     one relevant item of four is in the top 1 with probability 1/4):
@@ -130,16 +148,16 @@ def hit_rate_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="ski
     >>> tfrank.ops.hit_rate_at_k([3], [[0.5, 0.5, 0.5, 0.5]], k=1, ties="expected").numpy()
     array([0.25], dtype=float32)
     """
-    return _public("hit_rate", y_true, y_pred, k, mask, label_format, empty, ties)
+    return _public("hit_rate", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight)
 
 
-def mrr_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+def mrr_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):
     """Per-list reciprocal rank at K: 1 / rank of the first relevant item if it is in the top K, else 0.
 
     trec_eval ``recip_rank`` is the uncut value (K >= N); the mean over lists is MRR.
 
     Args:
-        y_true, y_pred, k, mask, label_format, empty, ties: as in `precision_at_k`.
+        y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
 
     Example (the first relevant item, 3, is ranked second):
 
@@ -148,11 +166,11 @@ def mrr_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", t
     >>> {name: float(v[0]) for name, v in values.items()}
     {'mrr_at_1': 0.0, 'mrr_at_3': 0.5}
     """
-    return _public("mrr", y_true, y_pred, k, mask, label_format, empty, ties)
+    return _public("mrr", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight)
 
 
 def map_at_k(
-    y_true, y_pred, k, *, mask=None, label_format=None, normalizer="n_rel", empty="skip", ties="first"
+    y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, normalizer="n_rel", empty="skip", ties="first"
 ):
     """Per-list average precision at K: the sum of P@i over relevant ranks i <= K, normalised.
 
@@ -162,7 +180,7 @@ def map_at_k(
     0 when no hit (torchmetrics ``RetrievalMAP(top_k=K)``).
 
     Args:
-        y_true, y_pred, k, mask, label_format, empty, ties: as in `precision_at_k`.
+        y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
         normalizer: ``"n_rel"``, ``"min_k_n_rel"`` or ``"hits"``.
 
     Example (relevant items at ranks 1 and 3 of 3 relevant: (1/1 + 2/3) / 3; by hits@3 = 2: / 2):
@@ -174,10 +192,13 @@ def map_at_k(
     >>> round(float(tfrank.ops.map_at_k([[0, 2, 4]], y_pred, k=3, normalizer="hits")[0]), 4)
     0.8333
     """
-    return _public("map", y_true, y_pred, k, mask, label_format, empty, ties, normalizer=normalizer)
+    return _public("map", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight, normalizer=normalizer)
 
 
-def ndcg_at_k(y_true, y_pred, k, *, mask=None, label_format=None, gain="exponential", empty="skip", ties="first"):
+def ndcg_at_k(
+    y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, gain="exponential", discount="log2",
+    empty="skip", ties="first",
+):
     """Per-list NDCG@K: DCG@K divided by the DCG@K of the ideal ordering of the list's labels.
 
     ``DCG@K = sum_{i <= K} g(rel_i) / log2(i + 1)``, ``g = 2**rel - 1`` (``"exponential"``,
@@ -187,8 +208,12 @@ def ndcg_at_k(y_true, y_pred, k, *, mask=None, label_format=None, gain="exponent
     labels count here; ids and class ids have rel = 1.
 
     Args:
-        y_true, y_pred, k, mask, label_format, empty, ties: as in `precision_at_k`.
-        gain: ``"exponential"`` (default) or ``"linear"``.
+        y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
+        gain: ``"exponential"`` (default), ``"linear"``, or a function of the labels
+            registered with ``@keras.saving.register_keras_serializable()`` (or its
+            registered name); it is applied to relevant items only (label <= 0 gains 0).
+        discount: ``"log2"`` (default, 1 / log2(r + 1)), ``"reciprocal"`` (1 / r), or a
+            registered function of the 1-based ranks r (float32 ``[K]``).
 
     Example (graded labels [3, 2, 0, 1]; the top 3 hold labels 2, 0, 1):
 
@@ -199,17 +224,21 @@ def ndcg_at_k(y_true, y_pred, k, *, mask=None, label_format=None, gain="exponent
     >>> round(float(tfrank.ops.ndcg_at_k(y_true, y_pred, k=3, gain="linear")[0]), 4)
     0.525
     """
-    return _public("ndcg", y_true, y_pred, k, mask, label_format, empty, ties, gain=gain)
+    options = dict(sample_weight=sample_weight, gain=gain, discount=discount)
+    return _public("ndcg", y_true, y_pred, k, mask, label_format, empty, ties, **options)
 
 
-def dcg_at_k(y_true, y_pred, k, *, mask=None, label_format=None, gain="exponential", empty="skip", ties="first"):
+def dcg_at_k(
+    y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, gain="exponential", discount="log2",
+    empty="skip", ties="first",
+):
     """Per-list DCG@K, not normalised: ``sum_{i <= K} g(rel_i) / log2(i + 1)`` as in `ndcg_at_k`.
 
     Lists with no relevant item follow ``empty`` like every metric here (their DCG is 0).
 
     Args:
-        y_true, y_pred, k, mask, label_format, empty, ties: as in `precision_at_k`.
-        gain: ``"exponential"`` (default) or ``"linear"``.
+        y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
+        gain, discount: as in `ndcg_at_k`.
 
     Example (gains 3, 0, 1 at discounts 1, 1/log2(3), 1/2):
 
@@ -217,17 +246,18 @@ def dcg_at_k(y_true, y_pred, k, *, mask=None, label_format=None, gain="exponenti
     >>> tfrank.ops.dcg_at_k([[3.0, 2.0, 0.0, 1.0]], [[0.1, 0.9, 0.5, 0.3]], k=3).numpy()
     array([3.5], dtype=float32)
     """
-    return _public("dcg", y_true, y_pred, k, mask, label_format, empty, ties, gain=gain)
+    options = dict(sample_weight=sample_weight, gain=gain, discount=discount)
+    return _public("dcg", y_true, y_pred, k, mask, label_format, empty, ties, **options)
 
 
-def r_precision(y_true, y_pred, *, mask=None, label_format=None, empty="skip", ties="first"):
+def r_precision(y_true, y_pred, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):
     """Per-list R-precision: ``hits@R / R`` with R = n_rel, the list's own relevant count (trec_eval ``Rprec``).
 
     NOTE: R varies per list, so the whole list is ranked (a full sort, O(N log N)
     per list, instead of a top-K) and hits are read at each list's R.
 
     Args:
-        y_true, y_pred, mask, label_format, empty, ties: as in `precision_at_k`.
+        y_true, y_pred, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
 
     Example (R = 2; the top 2 hold one relevant item):
 
@@ -235,22 +265,22 @@ def r_precision(y_true, y_pred, *, mask=None, label_format=None, empty="skip", t
     >>> tfrank.ops.r_precision([[0, 3]], [[0.9, 0.8, 0.1, 0.7]]).numpy()
     array([0.5], dtype=float32)
     """
-    return _public("r_precision", y_true, y_pred, None, mask, label_format, empty, ties)
+    return _public("r_precision", y_true, y_pred, None, mask, label_format, empty, ties, sample_weight=sample_weight)
 
 
 def ranking_metrics(
-    y_true, y_pred, k, *, metrics, mask=None, label_format=None, empty="skip", ties="first", **options
+    y_true, y_pred, k, *, metrics, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first", **options
 ):
     """Several metrics from one ranking: a dict of per-list values keyed by log name.
 
     One ``top_k`` at max(k) serves every metric and cut-off (the whole list is ranked
     when ``"r_precision"`` is requested). ``options`` (``denominator``, ``normalizer``,
-    ``gain``) go to every requested metric that takes them.
+    ``gain``, ``discount``) go to every requested metric that takes them.
 
     Args:
         metrics: names from ``"precision"``, ``"recall"``, ``"f1"``, ``"hit_rate"``,
             ``"mrr"``, ``"map"``, ``"ndcg"``, ``"dcg"``, ``"r_precision"``.
-        y_true, y_pred, k, mask, label_format, empty, ties: as in `precision_at_k`.
+        y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
 
     Example:
 
@@ -260,4 +290,4 @@ def ranking_metrics(
     {'precision_at_1': 1.0, 'precision_at_2': 0.5, 'mrr_at_1': 1.0, 'mrr_at_2': 1.0}
     """
     requests = engine.plan(metrics, validation.check_k(k), options, empty=empty, ties=ties)
-    return _evaluate(requests, y_true, y_pred, mask, label_format, empty, ties, as_dict=True)
+    return _evaluate(requests, y_true, y_pred, mask, label_format, empty, ties, True, sample_weight)

@@ -26,6 +26,8 @@ class MRRAtK(RankingMetric):
         label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
+        empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
         name, dtype: as for any Keras metric; default name ``mrr_at_{k}``.
 
     Example (list 0's first relevant item ranks 2nd, list 1's 1st: (1/2 + 1) / 2; with
@@ -63,6 +65,8 @@ class MAPAtK(RankingMetric):
         label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
+        empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
         name, dtype: as for any Keras metric; default name ``map_at_{k}``.
 
     Example (relevant items at ranks 1 and 3, three relevant in all: (1 + 2/3) / 3;
@@ -102,10 +106,16 @@ class NDCGAtK(RankingMetric):
 
     Args:
         k: cut-off, a positive int or a list of them (result: dict of log names).
-        gain: ``"exponential"`` (default) or ``"linear"``.
+        gain: ``"exponential"`` (default), ``"linear"``, or a function of the labels
+            registered with ``@keras.saving.register_keras_serializable()`` (relevant
+            items only; the config holds its registered name).
+        discount: ``"log2"`` (default, 1 / log2(r + 1)), ``"reciprocal"`` (1 / r), or a
+            registered function of the 1-based ranks r.
         label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
+        empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
         name, dtype: as for any Keras metric; default name ``ndcg_at_{k}``.
 
     Example (graded labels [3, 2, 0, 1]; the top 3 hold labels 2, 0, 1; the ideal
@@ -141,10 +151,16 @@ class DCGAtK(RankingMetric):
 
     Args:
         k: cut-off, a positive int or a list of them (result: dict of log names).
-        gain: ``"exponential"`` (default) or ``"linear"``.
+        gain: ``"exponential"`` (default), ``"linear"``, or a function of the labels
+            registered with ``@keras.saving.register_keras_serializable()`` (relevant
+            items only; the config holds its registered name).
+        discount: ``"log2"`` (default, 1 / log2(r + 1)), ``"reciprocal"`` (1 / r), or a
+            registered function of the 1-based ranks r.
         label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
+        empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
         name, dtype: as for any Keras metric; default name ``dcg_at_{k}``.
 
     Example (gains 3, 0, 1 at discounts 1, 1/log2(3), 1/2; linear: 2, 0, 1):

@@ -28,6 +28,8 @@ class Ranked:
     hits: ``[B, K' + 1]`` float, ``hits[:, i]`` = relevant items among the top i.
     ties: ``ties="expected"`` only: each position's tie group (`TieGroups`); None for
         ``ties="first"``, whose formulas read ``gains`` and ``hits`` alone.
+    weights: ``[B, K']`` float per-item weight at each position (0 for excluded items),
+        or None without per-item weights (`tfrank.weights`).
     """
 
     lists: Lists
@@ -35,6 +37,7 @@ class Ranked:
     gains: tf.Tensor
     hits: tf.Tensor
     ties: Optional["TieGroups"] = None
+    weights: Optional[tf.Tensor] = None
 
 
 def clamp(k, depth):
@@ -46,8 +49,11 @@ GAINS = ("linear", "exponential")
 
 
 def gain(labels, kind):
-    """Gain of a relevance label: ``2**rel - 1`` (``"exponential"``) or ``rel`` (``"linear"``)."""
-    return tf.pow(2.0, labels) - 1.0 if kind == "exponential" else labels
+    """Gain of a relevance label: ``2**rel - 1`` (``"exponential"``), ``rel`` (``"linear"``),
+    or ``kind(rel)`` for a function, applied to relevant items only (label <= 0 gains 0)."""
+    if isinstance(kind, str):
+        return tf.pow(2.0, labels) - 1.0 if kind == "exponential" else labels
+    return tf.where(labels > 0.0, tf.cast(kind(labels), tf.float32), 0.0)
 
 
 def _depth(scores, k_max):
@@ -73,18 +79,21 @@ def prefix_sums(values):
     return tf.pad(tf.cumsum(values, axis=1), [[0, 0], [1, 0]])
 
 
-def rank(lists, k_max, *, ties="first"):
+def rank(lists, k_max, *, ties="first", gains=GAINS):
     """Ranks every list once, keeping the top ``min(k_max, N)`` positions (all N for None).
 
     ``ties="expected"`` adds the tie groups of the kept positions (one more pass over
-    the ``[B, N]`` scores, for the group that straddles position K').
+    the ``[B, N]`` scores, for the group that straddles position K'), with the mean gain
+    of each group for every gain kind in ``gains`` (the two built-in ones and any function).
     """
     depth = _depth(lists.scores, k_max)
+    kinds = gains
     top = fastrank.top_k(lists.scores, depth)  # exactly tf.math.top_k's values and indices
-    gains = top_gains(lists, top.indices)
-    hits = prefix_sums(tf.cast(gains > 0.0, tf.float32))
-    groups = tie_groups(lists, top.values, gains) if ties == "expected" else None
-    return Ranked(lists=lists, depth=depth, gains=gains, hits=hits, ties=groups)
+    labels = top_gains(lists, top.indices)
+    hits = prefix_sums(tf.cast(labels > 0.0, tf.float32))
+    groups = tie_groups(lists, top.values, labels, kinds) if ties == "expected" else None
+    weights = None if lists.weights is None else tf.gather(lists.weights, top.indices, batch_dims=1)
+    return Ranked(lists=lists, depth=depth, gains=labels, hits=hits, ties=groups, weights=weights)
 
 
 # === Tie groups (ties="expected") ===
@@ -102,7 +111,8 @@ class TieGroups:
     start: ``[B, K']`` float, items ranked strictly above the position's group.
     size: ``[B, K']`` float, items in the group (those ranked below K' included).
     relevant: ``[B, K']`` float, relevant items in the group.
-    mean_gain: ``{"linear": [B, K'], "exponential": [B, K']}`` the group's mean gain.
+    mean_gain: ``{kind: [B, K']}`` the group's mean gain, for "linear", "exponential"
+        and every gain function requested.
     hits: ``[B, K' + 1]`` float, expected relevant items among the top i.
     """
 
@@ -125,7 +135,7 @@ def _group_bounds(top_scores):
     return tf.gather(starts, group, batch_dims=1), tf.gather(starts, group + 1, batch_dims=1)
 
 
-def _boundary_totals(lists, threshold, in_boundary, gains):
+def _boundary_totals(lists, threshold, in_boundary, gains, kinds):
     """Whole-list size, relevant count and gain sums of the items scoring ``threshold`` ``[B, 1]``.
 
     ``in_boundary`` ``[B, K']`` marks the top positions holding that score. Only when some
@@ -137,7 +147,7 @@ def _boundary_totals(lists, threshold, in_boundary, gains):
 
     def top_only():
         relevant = tf.reduce_sum(tf.cast(in_boundary & (gains > 0.0), tf.float32), axis=1)
-        sums = {kind: tf.reduce_sum(tf.where(in_boundary, gain(gains, kind), 0.0), axis=1) for kind in GAINS}
+        sums = tuple(tf.reduce_sum(tf.where(in_boundary, gain(gains, kind), 0.0), axis=1) for kind in kinds)
         return relevant, sums
 
     def whole_list():
@@ -145,21 +155,21 @@ def _boundary_totals(lists, threshold, in_boundary, gains):
         if lists.labels is None:  # ids: gather the relevant items' scores, never a [B, N] label tensor
             scores = tf.gather(lists.scores, tf.maximum(lists.ids, 0), batch_dims=1)
             relevant = tf.reduce_sum(tf.cast((lists.ids >= 0) & tf.equal(scores, threshold), tf.float32), axis=1)
-            return relevant, {kind: relevant for kind in GAINS}
-        labels = tf.where(tied & (lists.labels > 0.0), lists.labels, 0.0)  # gain(0) = 0 for both kinds
-        sums = {kind: tf.reduce_sum(gain(labels, kind), axis=1) for kind in GAINS}
+            return relevant, tuple(relevant * gain(tf.ones([]), kind) for kind in kinds)
+        labels = tf.where(tied & (lists.labels > 0.0), lists.labels, 0.0)  # gain(0) = 0 for every kind
+        sums = tuple(tf.reduce_sum(gain(labels, kind), axis=1) for kind in kinds)
         return fastrank.count_true(labels > 0.0), sums
 
-    relevant, sums = tf.cond(straddles, whole_list, top_only)
-    return size, relevant, sums
+    relevant, sums = tf.cond(straddles, whole_list, top_only)  # sums: a tuple (tf.nest sorts dict keys)
+    return size, relevant, dict(zip(kinds, sums))
 
 
-def tie_groups(lists, top_scores, gains):
-    """`TieGroups` of the top K' positions, given their scores and gains ``[B, K']``."""
+def tie_groups(lists, top_scores, gains, kinds=GAINS):
+    """`TieGroups` of the top K' positions, given their scores and labels ``[B, K']``."""
     start, end = _group_bounds(top_scores)
     threshold = top_scores[:, -1:]
     in_boundary = tf.equal(top_scores, threshold)  # the last group, which may go on below K'
-    size_b, relevant_b, sums_b = _boundary_totals(lists, threshold, in_boundary, gains)
+    size_b, relevant_b, sums_b = _boundary_totals(lists, threshold, in_boundary, gains, kinds)
 
     def whole_group(values, boundary_total):
         within = prefix_sums(values)

@@ -30,6 +30,8 @@ class PrecisionAtK(RankingMetric):
         label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"`` (mean over orderings of tied items).
+        empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
         name, dtype: as for any Keras metric; default name ``precision_at_{k}``.
 
     Example:
@@ -66,6 +68,8 @@ class RecallAtK(RankingMetric):
         label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"`` (mean over orderings of tied items).
+        empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
         name, dtype: as for any Keras metric; default name ``recall_at_{k}``.
 
     Example:
@@ -99,6 +103,8 @@ class F1AtK(RankingMetric):
         label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
+        empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
         name, dtype: as for any Keras metric; default name ``f1_at_{k}``.
 
     Example (list 0: 2 hits in the top 2 of 2 relevant: 4/4; list 1: 1 hit of 1: 2/3):
@@ -132,6 +138,8 @@ class HitRateAtK(RankingMetric):
         label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
+        empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
         name, dtype: as for any Keras metric; default name ``hit_rate_at_{k}``.
 
     Example (class ids: list 0's item 0 ranks first, list 1's item 2 second):
@@ -166,6 +174,8 @@ class RPrecision(RankingMetric):
         label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
+        empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
         name, dtype: as for any Keras metric; default name ``r_precision``.
 
     Example (list 0: R = 2, one of them in the top 2; list 1: R = 1, ranked first):
@@ -181,8 +191,9 @@ class RPrecision(RankingMetric):
 
     base = "r_precision"
 
-    def __init__(self, *, name=None, dtype=None, label_format=None, empty="skip", ties="first"):
-        self._setup([self.base], None, (None,), {}, name, self.base, dtype, label_format, empty, ties, multi=False)
+    def __init__(self, *, name=None, dtype=None, label_format=None, empty="skip", ties="first", empty_weight="own"):
+        policies = (empty, ties, empty_weight)
+        self._setup([self.base], None, (None,), {}, name, self.base, dtype, label_format, policies, False)
 
     def get_config(self):
         config = super().get_config()

@@ -13,6 +13,7 @@ import tensorflow as tf
 
 LABEL_FORMATS = (None, "dense", "ids")
 EMPTY_POLICIES = ("skip", "zero", "one", "error")
+EMPTY_WEIGHTS = ("own", "batch_mean")
 TIES = ("first", "expected")
 
 
@@ -106,6 +107,39 @@ def check_choice(arg, value, choices):
     return value
 
 
+def check_function_option(arg, value, choices):
+    """One of ``choices``, or a function registered with ``keras.saving.register_keras_serializable``
+    (given itself or by its registered name): returns the choice or the function.
+
+    A function must be registered so that ``get_config`` can name it and a saved model
+    find it again (no lambdas in configs).
+    """
+    import keras  # noqa: PLC0415 (validation itself stays importable without Keras)
+
+    shown = ", ".join(repr(c) for c in choices)
+    valid = f"one of {shown} or a function registered with @keras.saving.register_keras_serializable()"
+    if isinstance(value, str) and value in choices:
+        return value
+    if isinstance(value, str):
+        found = keras.saving.get_registered_object(value)
+        if callable(found):
+            return found
+        raise invalid(arg, value, valid + " (given by its registered name, e.g. 'my_package>my_gain')")
+    if callable(value):
+        name = keras.saving.get_registered_name(value)
+        if keras.saving.get_registered_object(name) is value:
+            return value
+        raise invalid(arg, value, valid + " (this one is not registered, so get_config could not name it)")
+    raise invalid(arg, value, valid)
+
+
+def function_name(value):
+    """A function option's registered name for a config (a string choice stays itself)."""
+    import keras  # noqa: PLC0415
+
+    return value if isinstance(value, str) else keras.saving.get_registered_name(value)
+
+
 # === Tensors (static facts) ===
 
 
@@ -145,16 +179,27 @@ def check_mask(mask, y_pred):
 
 
 def check_sample_weight(sample_weight, y_pred):
+    """Returns "list" for per-list weights (scalar, [B], [B, 1]) or "item" for [B, N]."""
     shape = sample_weight.shape
-    per_list = shape.rank == 1 or (shape.rank == 2 and shape[1] in (1, None))
+    n_items = y_pred.shape[1]
     if shape.rank == 0:
-        return
-    if not per_list or not shape[:1].is_compatible_with(y_pred.shape[:1]):
+        return "list"
+    per_list = shape.rank == 1 or (shape.rank == 2 and shape[1] in (1, None))
+    per_item = shape.rank == 2 and n_items is not None and shape[1] == n_items
+    if not (per_list or per_item) or not shape[:1].is_compatible_with(y_pred.shape[:1]):
         raise invalid(
             "sample_weight",
             sample_weight,
-            f"one weight per list: a scalar, [batch] or [batch, 1] with batch = y_pred.shape[0] = {y_pred.shape[0]}",
+            "one weight per list (a scalar, [batch] or [batch, 1]) or one per item (the shape of "
+            f"y_pred {_shape(y_pred)}), with batch = y_pred.shape[0] = {y_pred.shape[0]}",
         )
+    return "list" if per_list else "item"
+
+
+def unsupported_item_weights(what):
+    """ValueError for an option that has no per-item weighted definition."""
+    return ValueError(f"sample_weight per item ([batch, items]) is not defined for {what}; "
+                      "pass one weight per list ([batch]) or drop that option")
 
 
 def check_per_example(arg, tensor, what, *, floating=False):

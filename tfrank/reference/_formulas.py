@@ -12,6 +12,8 @@ Positions are 1-based in the comments and formulas, as in the papers.
 
 import math
 
+import numpy as np
+
 
 def n_relevant(ranked):
     return sum(1 for label in ranked if label > 0)
@@ -80,20 +82,31 @@ def average_precision(ranked, k, normalizer="n_rel"):
 
 
 def gain_of(label, gain):
-    """2^rel - 1 (``"exponential"``, Burges et al. 2005) or rel (``"linear"``, trec_eval)."""
+    """2^rel - 1 (``"exponential"``, Burges et al. 2005), rel (``"linear"``, trec_eval), or
+    ``gain(rel)`` for a function; a non-relevant item (label 0) gains 0 whatever the function."""
+    if callable(gain):
+        return float(np.asarray(gain(np.float32(label)))) if label > 0 else 0.0
     return 2.0 ** label - 1.0 if gain == "exponential" else float(label)
 
 
-def dcg(ranked, k, gain="exponential"):
-    """Järvelin & Kekäläinen (2002) DCG@k = sum_{i <= k} g(rel_i) / log2(i + 1)."""
-    return sum(gain_of(label, gain) / math.log2(position + 1)
+def discount_of(rank, discount):
+    """Discount of the 1-based ``rank``: 1 / log2(rank + 1) (``"log2"``), 1 / rank
+    (``"reciprocal"``, keras-rs' example of a custom discount), or ``discount(rank)``."""
+    if callable(discount):
+        return float(np.asarray(discount(np.float32(rank))))
+    return 1.0 / math.log2(rank + 1) if discount == "log2" else 1.0 / rank
+
+
+def dcg(ranked, k, gain="exponential", discount="log2"):
+    """Järvelin & Kekäläinen (2002) DCG@k = sum_{i <= k} g(rel_i) * discount(i)."""
+    return sum(gain_of(label, gain) * discount_of(position, discount)
                for position, label in enumerate(ranked[:k], start=1))
 
 
-def ndcg(ranked, k, gain="exponential"):
+def ndcg(ranked, k, gain="exponential", discount="log2"):
     """DCG@k / ideal DCG@k, the ideal being the same labels sorted descending (trec_eval ``ndcg_cut_k``)."""
-    ideal = dcg(sorted(ranked, reverse=True), k, gain)
-    return dcg(ranked, k, gain) / ideal
+    ideal = dcg(sorted(ranked, reverse=True), k, gain, discount)
+    return dcg(ranked, k, gain, discount) / ideal
 
 
 def r_precision(ranked, k=None):

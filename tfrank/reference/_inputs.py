@@ -176,10 +176,22 @@ def _ids_to_labels(rows, shape):
 
 # === Entry point ===
 
-def normalise(y_true, y_pred, mask=None, label_format=None):
+def check_item_weights(sample_weight, shape):
+    """Per-item weights as a float64 array of ``shape``; ValueError for another shape or a negative weight."""
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    if weights.shape != shape:
+        raise ValueError(f"sample_weight per item must have the shape of y_pred {shape}, got {_describe(weights)}")
+    if (weights < 0).any():
+        raise ValueError(f"sample_weight must hold non-negative weights, got min {weights.min()}")
+    return weights
+
+
+def normalise(y_true, y_pred, mask=None, label_format=None, weights=None):
     """Returns a list of ``(scores, labels)`` float64 pairs, one per list, valid items only.
 
     ``scores`` and ``labels`` keep index order; labels are >= 0 (graded) and 1.0 for ids.
+    With per-item ``weights`` ``[B, N]`` an item of weight 0 is not valid, and each list
+    is a triple ``(scores, labels, weights)``.
     """
     check_option("label_format", label_format, LABEL_FORMATS)
     if isinstance(y_true, dict):
@@ -218,4 +230,8 @@ def normalise(y_true, y_pred, mask=None, label_format=None):
             array = array.reshape(shape[0], -1) if shape[0] else array.reshape(0, 0)  # -1 is undefined for 0 rows
             labels, not_padding = _ids_to_labels(list(_integral_ids(array, "y_true")), shape)
     valid = valid & not_padding
+    if weights is not None:
+        weights = check_item_weights(weights, shape)
+        valid = valid & (weights > 0)
+        return [(scores[b, valid[b]], labels[b, valid[b]], weights[b, valid[b]]) for b in range(shape[0])]
     return [(scores[b, valid[b]], labels[b, valid[b]]) for b in range(shape[0])]

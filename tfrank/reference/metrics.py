@@ -29,20 +29,28 @@ import functools
 
 import numpy as np
 
-from tfrank.reference import _formulas, _inputs, _ranking
+from tfrank.reference import _formulas, _inputs, _ranking, _weighted
 
 
 _NO_CUTOFF = object()  # r_precision's k: the cutoff is each list's own n_rel
 
 
-def _evaluate(name, formula, y_true, y_pred, k, *, mask, label_format, empty, ties):
-    """Applies ``formula(ranked_labels, k)`` to every list; the shared plumbing of every metric."""
+def _evaluate(name, formula, y_true, y_pred, k, *, mask, label_format, empty, ties,
+              sample_weight=None, weighted=None):
+    """Applies ``formula(ranked_labels, k)`` to every list; the shared plumbing of every metric.
+
+    With per-item ``sample_weight`` ``[B, N]``, items of weight 0 drop out, and metrics
+    that weigh items inside a list use ``weighted(labels, weights, all_labels,
+    all_weights, k)`` instead (see ``_weighted.py``).
+    """
     _inputs.check_option("empty", empty, _inputs.EMPTY_POLICIES)
     _inputs.check_option("ties", ties, _inputs.TIES)
     ks, as_dict = ([None], False) if k is _NO_CUTOFF else _inputs.check_k(k)
-    lists = _inputs.normalise(y_true, y_pred, mask=mask, label_format=label_format)
+    lists = _inputs.normalise(y_true, y_pred, mask=mask, label_format=label_format, weights=sample_weight)
+    if sample_weight is not None and weighted is not None and ties == "expected":
+        raise ValueError(f"sample_weight per item is not defined for {name} with ties='expected'")
     values = {kk: np.full(len(lists), np.nan) for kk in ks}
-    for b, (scores, labels) in enumerate(lists):
+    for b, (scores, labels, *weights) in enumerate(lists):
         if np.isnan(scores).any():
             continue  # NaN scores: the list's value stays NaN
         if not (labels > 0).any():
@@ -52,6 +60,11 @@ def _evaluate(name, formula, y_true, y_pred, k, *, mask, label_format, empty, ti
             for kk in ks:
                 values[kk][b] = {"skip": np.nan, "zero": 0.0, "one": 1.0}[empty]
             continue
+        if weights and weighted is not None:
+            ranked_labels, ranked_weights = _weighted.ranked(scores, labels, weights[0])
+            for kk in ks:
+                values[kk][b] = weighted(ranked_labels, ranked_weights, list(labels), list(weights[0]), kk)
+            continue
         orderings = _ranking.ranked_labels(scores, labels, ties)
         for kk in ks:
             values[kk][b] = np.mean([formula(list(ranked), kk) for ranked in orderings])
@@ -60,7 +73,15 @@ def _evaluate(name, formula, y_true, y_pred, k, *, mask, label_format, empty, ti
     return {f"{name}_at_{kk}": values[kk] for kk in ks}
 
 
-def precision_at_k(y_true, y_pred, k, *, mask=None, label_format=None, denominator="k",
+def _check_functions(gain, discount):
+    """gain / discount: a named choice or any function (the reference needs no registration)."""
+    if not callable(gain):
+        _inputs.check_option("gain", gain, ("exponential", "linear"))
+    if not callable(discount):
+        _inputs.check_option("discount", discount, ("log2", "reciprocal"))
+
+
+def precision_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, denominator="k",
                    empty="skip", ties="first"):
     """Precision@k per list: hits@k / k (trec_eval ``P_k``; k even when fewer items).
 
@@ -70,37 +91,42 @@ def precision_at_k(y_true, y_pred, k, *, mask=None, label_format=None, denominat
     _inputs.check_option("denominator", denominator, ("k", "min_k_n"))
     formula = functools.partial(_formulas.precision, denominator=denominator)
     return _evaluate("precision", formula, y_true, y_pred, k, mask=mask,
-                     label_format=label_format, empty=empty, ties=ties)
+                     label_format=label_format, empty=empty, ties=ties,
+                     sample_weight=sample_weight)
 
 
-def recall_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+def recall_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):
     """Recall@k per list: hits@k / n_rel (trec_eval ``recall_k``)."""
     return _evaluate("recall", _formulas.recall, y_true, y_pred, k, mask=mask,
-                     label_format=label_format, empty=empty, ties=ties)
+                     label_format=label_format, empty=empty, ties=ties,
+                     sample_weight=sample_weight)
 
 
-def f1_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+def f1_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):
     """F1@k per list: 2PR / (P + R) with P = hits@k / k and R = hits@k / n_rel; 0 when both are 0."""
     return _evaluate("f1", _formulas.f1, y_true, y_pred, k, mask=mask,
-                     label_format=label_format, empty=empty, ties=ties)
+                     label_format=label_format, empty=empty, ties=ties,
+                     sample_weight=sample_weight)
 
 
-def hit_rate_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+def hit_rate_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):
     """HitRate@k per list: 1 if a relevant item is in the top k, else 0 (trec_eval ``success_k``)."""
     return _evaluate("hit_rate", _formulas.hit_rate, y_true, y_pred, k, mask=mask,
-                     label_format=label_format, empty=empty, ties=ties)
+                     label_format=label_format, empty=empty, ties=ties,
+                     sample_weight=sample_weight)
 
 
-def mrr_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+def mrr_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):
     """Reciprocal rank@k per list: 1 / rank of the first relevant item within the top k, else 0.
 
     trec_eval ``recip_rank`` is the uncut value, i.e. this with k >= N.
     """
     return _evaluate("mrr", _formulas.reciprocal_rank, y_true, y_pred, k, mask=mask,
-                     label_format=label_format, empty=empty, ties=ties)
+                     label_format=label_format, empty=empty, ties=ties,
+                     sample_weight=sample_weight)
 
 
-def map_at_k(y_true, y_pred, k, *, mask=None, label_format=None, normalizer="n_rel",
+def map_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, normalizer="n_rel",
              empty="skip", ties="first"):
     """Average precision@k per list: sum of P@i over relevant positions i <= k, normalised.
 
@@ -109,37 +135,67 @@ def map_at_k(y_true, y_pred, k, *, mask=None, label_format=None, normalizer="n_r
     """
     _inputs.check_option("normalizer", normalizer, ("n_rel", "min_k_n_rel", "hits"))
     formula = functools.partial(_formulas.average_precision, normalizer=normalizer)
+    weighted = functools.partial(_weighted.average_precision, normalizer=normalizer)
     return _evaluate("map", formula, y_true, y_pred, k, mask=mask,
-                     label_format=label_format, empty=empty, ties=ties)
+                     label_format=label_format, empty=empty, ties=ties,
+                     sample_weight=sample_weight, weighted=weighted)
 
 
-def ndcg_at_k(y_true, y_pred, k, *, mask=None, label_format=None, gain="exponential",
+def ndcg_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, gain="exponential", discount="log2",
               empty="skip", ties="first"):
     """NDCG@k per list: DCG@k / ideal DCG@k (Järvelin & Kekäläinen, 2002).
 
-    DCG@k = sum_{i <= k} g(rel_i) / log2(i + 1), g = 2^rel - 1 (``"exponential"``) or rel
-    (``"linear"``, trec_eval ``ndcg_cut_k``). The ideal ranking sorts the list's valid
-    labels descending. Ids and class ids give rel = 1.
+    DCG@k = sum_{i <= k} g(rel_i) * discount(i), g = 2^rel - 1 (``"exponential"``), rel
+    (``"linear"``, trec_eval ``ndcg_cut_k``) or a function of rel (relevant items only);
+    discount(i) = 1 / log2(i + 1) (``"log2"``), 1 / i (``"reciprocal"``) or a function of
+    the 1-based rank. The ideal ranking sorts the list's valid labels descending. Ids and
+    class ids give rel = 1.
     """
-    _inputs.check_option("gain", gain, ("exponential", "linear"))
-    formula = functools.partial(_formulas.ndcg, gain=gain)
+    _check_functions(gain, discount)
+    formula = functools.partial(_formulas.ndcg, gain=gain, discount=discount)
     return _evaluate("ndcg", formula, y_true, y_pred, k, mask=mask,
-                     label_format=label_format, empty=empty, ties=ties)
+                     label_format=label_format, empty=empty, ties=ties,
+                     sample_weight=sample_weight, weighted=functools.partial(_weighted.ndcg, gain=gain, discount=discount))
 
 
-def dcg_at_k(y_true, y_pred, k, *, mask=None, label_format=None, gain="exponential",
+def dcg_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, gain="exponential", discount="log2",
              empty="skip", ties="first"):
     """DCG@k per list (not normalised), as in :func:`ndcg_at_k`; ``empty`` applies when n_rel == 0."""
-    _inputs.check_option("gain", gain, ("exponential", "linear"))
-    formula = functools.partial(_formulas.dcg, gain=gain)
+    _check_functions(gain, discount)
+    formula = functools.partial(_formulas.dcg, gain=gain, discount=discount)
     return _evaluate("dcg", formula, y_true, y_pred, k, mask=mask,
-                     label_format=label_format, empty=empty, ties=ties)
+                     label_format=label_format, empty=empty, ties=ties,
+                     sample_weight=sample_weight, weighted=functools.partial(_weighted.dcg, gain=gain, discount=discount))
 
 
-def r_precision(y_true, y_pred, *, mask=None, label_format=None, empty="skip", ties="first"):
+def r_precision(y_true, y_pred, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):
     """R-precision per list: hits@R / R with R = n_rel (trec_eval ``Rprec``)."""
     return _evaluate("r_precision", _formulas.r_precision, y_true, y_pred, _NO_CUTOFF, mask=mask,
-                     label_format=label_format, empty=empty, ties=ties)
+                     label_format=label_format, empty=empty, ties=ties,
+                     sample_weight=sample_weight)
+
+
+def list_weights(y_true, y_pred, sample_weight, *, mask=None, label_format=None, gain=None,
+                 empty_weight="own"):
+    """Weight ``[B]`` of each list in the mean over lists, for per-list or per-item ``sample_weight``.
+
+    Per-item weights ``[B, N]``: the weighted mean of the relevant items' weights, each
+    weighing its gain for DCG and NDCG (pass their ``gain``; None for the other metrics),
+    and the empty-list rule ``empty_weight`` (see ``_weighted.py``). Per-list weights
+    ``[B]``: themselves with ``"own"``; with ``"batch_mean"`` a list with no relevant item
+    weighs the mean weight of the lists that have one (0 if it has no valid item).
+    """
+    _inputs.check_option("empty_weight", empty_weight, ("own", "batch_mean"))
+    scores = np.asarray(y_pred, dtype=np.float64)
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    if weights.shape != scores.shape:
+        weights = weights.reshape(-1)
+        if empty_weight == "own":
+            return weights
+        weights = np.repeat(weights[:, None], scores.shape[1], axis=1)
+    lists = _inputs.normalise(y_true, scores, mask=mask, label_format=label_format, weights=weights)
+    pairs = [(list(labels), list(item_weights)) for _, labels, item_weights in lists]
+    return _weighted.batch_list_weights(pairs, gain, empty_weight)
 
 
 def weighted_mean(values, sample_weight=None):

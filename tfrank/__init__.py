@@ -16,6 +16,16 @@ from tfrank.rank_metrics import DCGAtK, MAPAtK, MRRAtK, NDCGAtK  # noqa: E402
 from tfrank.set_metrics import F1AtK, HitRateAtK, PrecisionAtK, RecallAtK, RPrecision  # noqa: E402
 from tfrank.tuner import objective, objectives  # noqa: E402  (imports keras_tuner only when called)
 
+
+def __getattr__(name):
+    # tfrank.tuners imports keras_tuner: load it on first use, so that `import tfrank` does not.
+    if name == "tuners":
+        import importlib
+
+        return importlib.import_module("tfrank.tuners")
+    raise AttributeError(f"module 'tfrank' has no attribute {name!r}")
+
+
 __version__ = "0.1.0"
 __all__ = [
     "PrecisionAtK",

@@ -10,6 +10,9 @@ which is ``keras_tuner.Objective(name, "max")`` after checking that ``name`` is 
 tfrank log name. There is no public hook to teach keras-tuner new names (only its
 private tables), and tfrank patches nothing at import time.
 
+``tfrank.tuners`` offers keras-tuner's tuners as thin subclasses that do this for
+plain strings: ``tfrank.tuners.RandomSearch(build, objective="val_precision_at_10")``.
+
 keras_tuner is imported only when an objective is built: ``import tfrank`` works
 without it.
 """
@@ -137,6 +140,29 @@ def objective(name):
             f'tfrank.objective needs keras-tuner ({err}). Install it with: pip install "tfrank[tuner]"'
         ) from err
     return keras_tuner.Objective(name, "max")
+
+
+def as_objective(value):
+    """``value`` with each tfrank log name given as a ``str`` turned into `objective` (name).
+
+    A list is converted item by item; anything else (keras-tuner's own names such as
+    ``"val_accuracy"``, a ``keras_tuner.Objective``, None) is returned unchanged, for
+    keras-tuner to handle as usual. This is what ``tfrank.tuners`` applies to its
+    ``objective`` argument.
+
+    >>> obj = as_objective("val_ndcg_at_5")
+    >>> obj.name, obj.direction
+    ('val_ndcg_at_5', 'max')
+    >>> [getattr(o, "direction", o) for o in as_objective(["val_recall_at_5", "val_loss"])]
+    ['max', 'val_loss']
+    >>> as_objective("val_accuracy")
+    'val_accuracy'
+    """
+    if isinstance(value, (list, tuple)):
+        return [as_objective(item) for item in value]
+    if isinstance(value, str) and parse(value) is not None:
+        return objective(value)
+    return value
 
 
 def objectives(*names):

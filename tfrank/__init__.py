@@ -6,6 +6,7 @@
 """
 
 from tfrank import _backend
+from tfrank._version import __version__
 
 _backend.check()
 
@@ -26,7 +27,6 @@ def __getattr__(name):
     raise AttributeError(f"module 'tfrank' has no attribute {name!r}")
 
 
-__version__ = "0.1.0"
 __all__ = [
     "PrecisionAtK",
     "RecallAtK",

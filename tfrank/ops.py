@@ -9,9 +9,12 @@ A list in which a valid item scores NaN gives NaN. ``ties="expected"`` gives the
 mean over every ordering of tied items (McSherry & Najork, ECIR 2008; `tfrank.ties`).
 """
 
+from typing import Dict, Literal, Optional, Sequence
+
 import tensorflow as tf
 
 from tfrank import engine, validation
+from tfrank._types import K, Empty, Gain, LabelFormat, PerList, TensorLike, Ties
 
 
 def _public(metric, y_true, y_pred, k, mask, label_format, empty, ties, **options):
@@ -35,8 +38,10 @@ def _evaluate(requests, y_true, y_pred, mask, label_format, empty, ties, as_dict
 
 
 def precision_at_k(
-    y_true, y_pred, k, *, mask=None, label_format=None, denominator="k", empty="skip", ties="first"
-):
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, mask: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, denominator: Literal["k", "min_k_n"] = "k", empty: Empty = "skip",
+    ties: Ties = "first",
+) -> PerList:
     """Per-list Precision@K: relevant items among the top K, divided by K.
 
     ``P@K = hits@K / K`` (trec_eval ``P_k``: the denominator stays K when a list has
@@ -70,7 +75,10 @@ def precision_at_k(
     return _public("precision", y_true, y_pred, k, mask, label_format, empty, ties, denominator=denominator)
 
 
-def recall_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+def recall_at_k(
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, mask: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first",
+) -> PerList:
     """Per-list Recall@K: share of a list's relevant items found in its top K.
 
     ``R@K = hits@K / n_rel`` (trec_eval ``recall_k``), where n_rel counts the list's
@@ -94,7 +102,10 @@ def recall_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip"
     return _public("recall", y_true, y_pred, k, mask, label_format, empty, ties)
 
 
-def f1_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+def f1_at_k(
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, mask: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first",
+) -> PerList:
     """Per-list F1@K: harmonic mean of Precision@K and Recall@K.
 
     ``F1@K = 2 P R / (P + R) = 2 hits@K / (K + n_rel)``, 0 when hits@K = 0, with
@@ -112,7 +123,10 @@ def f1_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ti
     return _public("f1", y_true, y_pred, k, mask, label_format, empty, ties)
 
 
-def hit_rate_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+def hit_rate_at_k(
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, mask: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first",
+) -> PerList:
     """Per-list HitRate@K: 1 if a relevant item is in the top K, else 0.
 
     trec_eval ``success_k``. With ``ties="expected"`` it is the probability that a
@@ -133,7 +147,10 @@ def hit_rate_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="ski
     return _public("hit_rate", y_true, y_pred, k, mask, label_format, empty, ties)
 
 
-def mrr_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", ties="first"):
+def mrr_at_k(
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, mask: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first",
+) -> PerList:
     """Per-list reciprocal rank at K: 1 / rank of the first relevant item if it is in the top K, else 0.
 
     trec_eval ``recip_rank`` is the uncut value (K >= N); the mean over lists is MRR.
@@ -152,8 +169,10 @@ def mrr_at_k(y_true, y_pred, k, *, mask=None, label_format=None, empty="skip", t
 
 
 def map_at_k(
-    y_true, y_pred, k, *, mask=None, label_format=None, normalizer="n_rel", empty="skip", ties="first"
-):
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, mask: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, normalizer: Literal["n_rel", "min_k_n_rel", "hits"] = "n_rel",
+    empty: Empty = "skip", ties: Ties = "first",
+) -> PerList:
     """Per-list average precision at K: the sum of P@i over relevant ranks i <= K, normalised.
 
     ``AP@K = sum_{i <= K, rel_i} P@i / Z``; the mean over lists is MAP@K.
@@ -177,7 +196,10 @@ def map_at_k(
     return _public("map", y_true, y_pred, k, mask, label_format, empty, ties, normalizer=normalizer)
 
 
-def ndcg_at_k(y_true, y_pred, k, *, mask=None, label_format=None, gain="exponential", empty="skip", ties="first"):
+def ndcg_at_k(
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, mask: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, gain: Gain = "exponential", empty: Empty = "skip", ties: Ties = "first",
+) -> PerList:
     """Per-list NDCG@K: DCG@K divided by the DCG@K of the ideal ordering of the list's labels.
 
     ``DCG@K = sum_{i <= K} g(rel_i) / log2(i + 1)``, ``g = 2**rel - 1`` (``"exponential"``,
@@ -202,7 +224,10 @@ def ndcg_at_k(y_true, y_pred, k, *, mask=None, label_format=None, gain="exponent
     return _public("ndcg", y_true, y_pred, k, mask, label_format, empty, ties, gain=gain)
 
 
-def dcg_at_k(y_true, y_pred, k, *, mask=None, label_format=None, gain="exponential", empty="skip", ties="first"):
+def dcg_at_k(
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, mask: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, gain: Gain = "exponential", empty: Empty = "skip", ties: Ties = "first",
+) -> PerList:
     """Per-list DCG@K, not normalised: ``sum_{i <= K} g(rel_i) / log2(i + 1)`` as in `ndcg_at_k`.
 
     Lists with no relevant item follow ``empty`` like every metric here (their DCG is 0).
@@ -220,7 +245,10 @@ def dcg_at_k(y_true, y_pred, k, *, mask=None, label_format=None, gain="exponenti
     return _public("dcg", y_true, y_pred, k, mask, label_format, empty, ties, gain=gain)
 
 
-def r_precision(y_true, y_pred, *, mask=None, label_format=None, empty="skip", ties="first"):
+def r_precision(
+    y_true: TensorLike, y_pred: TensorLike, *, mask: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first",
+) -> tf.Tensor:
     """Per-list R-precision: ``hits@R / R`` with R = n_rel, the list's own relevant count (trec_eval ``Rprec``).
 
     NOTE: R varies per list, so the whole list is ranked (a full sort, O(N log N)
@@ -239,8 +267,9 @@ def r_precision(y_true, y_pred, *, mask=None, label_format=None, empty="skip", t
 
 
 def ranking_metrics(
-    y_true, y_pred, k, *, metrics, mask=None, label_format=None, empty="skip", ties="first", **options
-):
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, metrics: Sequence[str], mask: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first", **options: object,
+) -> Dict[str, tf.Tensor]:
     """Several metrics from one ranking: a dict of per-list values keyed by log name.
 
     One ``top_k`` at max(k) serves every metric and cut-off (the whole list is ranked

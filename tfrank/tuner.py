@@ -19,6 +19,10 @@ without it.
 
 import difflib
 import re
+from typing import TYPE_CHECKING, Any, List, Optional, Tuple
+
+if TYPE_CHECKING:  # keras_tuner is imported only when an objective is built
+    import keras_tuner
 
 # Bases of the cut-off metrics: log name "{base}_at_{k}".
 CUTOFF_BASES = ("precision", "recall", "f1", "hit_rate", "mrr", "map", "ndcg", "dcg")
@@ -41,7 +45,7 @@ KNOWN_FORMS = (
 )
 
 
-def parse(name):
+def parse(name: Any) -> Optional[Tuple[bool, Optional[str], str]]:
     """Splits a tfrank log name into ``(validation, output, metric)`` or returns None.
 
     >>> parse("val_items_precision_at_10")
@@ -91,7 +95,7 @@ def unknown_name_error(name):
     return error(message + "." + hint + other)
 
 
-def objective(name):
+def objective(name: str) -> "keras_tuner.Objective":
     """The keras-tuner objective that maximises the tfrank metric logged as ``name``.
 
     ``objective("val_precision_at_10") == keras_tuner.Objective("val_precision_at_10", "max")``.
@@ -142,7 +146,7 @@ def objective(name):
     return keras_tuner.Objective(name, "max")
 
 
-def as_objective(value):
+def as_objective(value: Any) -> Any:
     """``value`` with each tfrank log name given as a ``str`` turned into `objective` (name).
 
     A list is converted item by item; anything else (keras-tuner's own names such as
@@ -165,7 +169,7 @@ def as_objective(value):
     return value
 
 
-def objectives(*names):
+def objectives(*names: str) -> List["keras_tuner.Objective"]:
     """A list of `objective` s, e.g. to pass several to a tuner.
 
     NOTE: given a list, keras-tuner optimises one combined value (the sum of the

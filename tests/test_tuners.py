@@ -103,3 +103,22 @@ def test_keras_tuner_still_infers_its_own_names(tmp_path):
     assert tuner.oracle.objective == kt.Objective("val_accuracy", "max")
     with pytest.raises(ValueError, match="Could not infer optimization direction"):  # unknown: keras-tuner decides
         tfrank.tuners.RandomSearch(Ranker(), objective="val_my_score", max_trials=1, directory=str(tmp_path))
+
+
+def test_a_nan_objective_is_a_failed_trial(tmp_path):
+    """What the README says keras-tuner does with a trial whose tfrank metric is NaN."""
+    x, y = _lists()
+
+    class NaNScores(Ranker):
+        def build(self, hp):
+            model = keras.Sequential([keras.Input((N_ITEMS,)), keras.layers.Lambda(lambda t: t * float("nan"))])
+            finite_loss = lambda y_true, y_pred: keras.ops.sum(y_true, axis=-1) * 0.0  # noqa: E731  only the metric is NaN
+            model.compile("sgd", finite_loss, metrics=[tfrank.PrecisionAtK(k=2)])
+            hp.Fixed("units", 1)
+            return model
+
+    tuner = tfrank.tuners.RandomSearch(NaNScores(), objective="val_precision_at_2", max_trials=1,
+                                       max_consecutive_failed_trials=1, directory=str(tmp_path))
+    with pytest.raises(RuntimeError, match="consecutive failures"):
+        tuner.search(x[:30], y[:30], validation_data=(x[30:], y[30:]), epochs=1, verbose=0)
+    assert [t.status for t in tuner.oracle.trials.values()] == ["FAILED"]

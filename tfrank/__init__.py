@@ -10,7 +10,7 @@ from tfrank._version import __version__
 
 _backend.check()
 
-from tfrank import ops  # noqa: E402
+from tfrank import ops, reference  # noqa: E402  (reference: NumPy only, cheap)
 from tfrank.budget import PrecisionAtBudget, RecallAtBudget, precision_at_budget, recall_at_budget  # noqa: E402
 from tfrank.metrics import RankingMetric, RankingMetrics  # noqa: E402
 from tfrank.rank_metrics import DCGAtK, MAPAtK, MRRAtK, NDCGAtK  # noqa: E402
@@ -46,5 +46,6 @@ __all__ = [
     "objective",
     "objectives",
     "ops",
+    "reference",
     "__version__",
 ]

@@ -35,7 +35,14 @@ from tfrank.tuner import as_objective
 __all__ = ["BayesianOptimization", "RandomSearch", "Hyperband", "GridSearch"]
 
 
-class BayesianOptimization(keras_tuner.BayesianOptimization):
+class _TfrankObjectives:
+    """Mixed in before a keras-tuner tuner: converts ``objective``, then runs the tuner's own __init__."""
+
+    def __init__(self, hypermodel: Any = None, objective: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(hypermodel, as_objective(objective), *args, **kwargs)
+
+
+class BayesianOptimization(_TfrankObjectives, keras_tuner.BayesianOptimization):
     """``keras_tuner.BayesianOptimization`` that reads tfrank log names as "max" objectives.
 
     A Gaussian-process search. ``objective="val_ndcg_at_10"`` (or a list of names)
@@ -57,11 +64,8 @@ class BayesianOptimization(keras_tuner.BayesianOptimization):
     metrics=[tfrank.NDCGAtK(k=10)])`` in ``build_model(hp)``.
     """
 
-    def __init__(self, hypermodel: Any = None, objective: Any = None, *args: Any, **kwargs: Any) -> None:
-        super().__init__(hypermodel, as_objective(objective), *args, **kwargs)
 
-
-class RandomSearch(keras_tuner.RandomSearch):
+class RandomSearch(_TfrankObjectives, keras_tuner.RandomSearch):
     """``keras_tuner.RandomSearch`` that reads tfrank log names as "max" objectives.
 
     Samples hyperparameters at random. ``objective="val_precision_at_10"`` (or a list
@@ -77,11 +81,8 @@ class RandomSearch(keras_tuner.RandomSearch):
     max_trials=10)`` with ``model.compile(..., metrics=[tfrank.PrecisionAtK(k=10)])``.
     """
 
-    def __init__(self, hypermodel: Any = None, objective: Any = None, *args: Any, **kwargs: Any) -> None:
-        super().__init__(hypermodel, as_objective(objective), *args, **kwargs)
 
-
-class Hyperband(keras_tuner.Hyperband):
+class Hyperband(_TfrankObjectives, keras_tuner.Hyperband):
     """``keras_tuner.Hyperband`` that reads tfrank log names as "max" objectives.
 
     Successive halving over epochs: many short trials, the best continued longer.
@@ -97,11 +98,8 @@ class Hyperband(keras_tuner.Hyperband):
     max_epochs=27)`` with ``model.compile(..., metrics=[tfrank.MAPAtK(k=10)])``.
     """
 
-    def __init__(self, hypermodel: Any = None, objective: Any = None, *args: Any, **kwargs: Any) -> None:
-        super().__init__(hypermodel, as_objective(objective), *args, **kwargs)
 
-
-class GridSearch(keras_tuner.GridSearch):
+class GridSearch(_TfrankObjectives, keras_tuner.GridSearch):
     """``keras_tuner.GridSearch`` that reads tfrank log names as "max" objectives.
 
     Tries every combination of the (discrete) hyperparameters in order.
@@ -116,6 +114,3 @@ class GridSearch(keras_tuner.GridSearch):
     Example: ``tfrank.tuners.GridSearch(build_model, objective="val_recall_at_5")``
     with ``model.compile(..., metrics=[tfrank.RecallAtK(k=5)])``.
     """
-
-    def __init__(self, hypermodel: Any = None, objective: Any = None, *args: Any, **kwargs: Any) -> None:
-        super().__init__(hypermodel, as_objective(objective), *args, **kwargs)

@@ -1,21 +1,37 @@
-"""`tfrank` command line: help, bad options (exit code 2), and the results of a tiny demo run."""
+"""`tfrank` command line: help, bad options (exit code 2), and the results of a tiny demo run.
+
+The console command is `tfrank_cli.main` (parses before TensorFlow loads); `tfrank.cli.main`
+runs the same parser in-process. The help and bad-option tables run through both.
+"""
 
 import json
+import os
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 
-from tfrank import cli, demo
+import tfrank_cli
+from tfrank import cli, data, demo, reference, tuner
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(cli.__file__)))
 
 
-def _exit_code(argv, capsys):
+@pytest.fixture(params=["console", "in-process"])
+def entry(request):
+    return tfrank_cli.main if request.param == "console" else cli.main
+
+
+def _exit_code(argv, capsys, main=cli.main):
     with pytest.raises(SystemExit) as info:
-        cli.main(argv)
+        main(argv)
     return info.value.code, capsys.readouterr()
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["demo", "--help"]])
-def test_help(argv, capsys):
-    code, out = _exit_code(argv, capsys)
+def test_help(argv, capsys, entry):
+    code, out = _exit_code(argv, capsys, entry)
     assert code == 0
     assert "usage: tfrank" in out.out
     if argv[0] == "demo":
@@ -44,11 +60,57 @@ def test_help(argv, capsys):
         (["demo", "--task", "fraud", "--k", "5", "--compare", "random"], "--k, --compare does not apply to --task fraud"),
     ],
 )
-def test_bad_options_exit_2_with_a_clear_message(argv, message, capsys):
-    code, out = _exit_code(argv, capsys)
+def test_bad_options_exit_2_with_a_clear_message(argv, message, capsys, entry):
+    code, out = _exit_code(argv, capsys, entry)
     assert code == 2
     assert message in out.err
     assert "Traceback" not in out.err
+
+
+# === The console command parses before importing TensorFlow, and keeps its logs quiet ===
+
+LAUNCH = """
+import json, sys, tfrank_cli
+try:
+    code = tfrank_cli.main(sys.argv[1:])
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({"code": code, "tensorflow": "tensorflow" in sys.modules}))
+"""
+
+
+def _launch(*argv, env=None):
+    env = dict(os.environ if env is None else env, PYTHONPATH=ROOT)
+    return subprocess.run([sys.executable, "-c", LAUNCH, *argv], capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.mark.parametrize("argv, code, shown", [
+    (["--help"], 0, "usage: tfrank [-h] [--verbose] {demo,bench}"),
+    (["demo", "--help"], 0, "--max-trials MAX_TRIALS"),
+    (["demo", "--max-trials", "0"], 2, "argument --max-trials: must be a positive int, got '0'"),
+    (["demo", "--task", "fraud", "--k", "3"], 2, "--k does not apply to --task fraud"),
+    (["fly"], 2, "invalid choice: 'fly'"),
+])
+def test_help_and_bad_options_answer_without_tensorflow(argv, code, shown):
+    done = _launch(*argv)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"code": code, "tensorflow": False}
+    assert shown in done.stdout + done.stderr
+
+
+def test_tensorflow_start_up_logs_hidden_unless_verbose():
+    env = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
+    quiet = _launch("bench", "--help", env=env)  # bench parses its options after importing tfrank
+    assert json.loads(quiet.stdout.strip().splitlines()[-1]) == {"code": 0, "tensorflow": True}
+    assert "usage: tfrank bench" in quiet.stdout
+    assert quiet.stderr == ""
+    verbose = _launch("--verbose", "bench", "--help", env=env)
+    assert json.loads(verbose.stdout.strip().splitlines()[-1]) == {"code": 0, "tensorflow": True}
+    assert "oneDNN" in verbose.stderr or "cpu_feature_guard" in verbose.stderr  # what was hidden above
+
+
+def test_demo_metric_choices_are_the_tfrank_cutoff_metrics():
+    assert tfrank_cli.CUTOFF_BASES == tuner.CUTOFF_BASES
 
 
 def test_bench_subcommand_is_registered():
@@ -76,6 +138,7 @@ def test_demo_writes_results_and_plot(tmp_path, capsys):
         best = search["trials"][search["best_trial"]]
         assert best["score"] == search["best_score"] and best["hyperparameters"] == search["best_hyperparameters"]
         assert set(search["best_hyperparameters"]) == {"layers", "units", "dropout", "learning_rate"}
+    assert set(results["baselines"]) == {"random scores (expected)", "L1 pixel distance (untrained)"}
     assert (out / "tuner" / "bayesian").is_dir() and (out / "tuner" / "random").is_dir()
     assert (out / "search.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -121,3 +184,21 @@ def test_demo_reports_missing_tfds_data_without_a_traceback(tmp_path, capsys):
 )
 def test_best_so_far(scores, expected):
     assert demo.best_so_far(scores) == expected
+
+
+def test_baselines_are_the_untrained_rankings():
+    lists = data.load_digits(seed=3, max_lists=40)
+    values = demo.baselines(lists, "precision", 3)
+    # In a random order each item is in the top 3 with probability 3/N: E[P@3] = n_rel / N.
+    n_rel, n_items = (lists.y_val > 0).sum(axis=1), lists.y_val.shape[1]
+    assert values["random scores (expected)"] == pytest.approx(np.mean(n_rel / n_items), rel=1e-5)
+    pixels = lists.x_val.shape[-1] // 2
+    distance = -lists.x_val[..., pixels:].sum(axis=-1)
+    expected = reference.weighted_mean(reference.precision_at_k(lists.y_val, distance, 3, label_format="dense"))
+    assert values["L1 pixel distance (untrained)"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_readme_quotes_the_baselines_of_the_default_data():
+    values = demo.baselines(data.load_digits(seed=0), "precision", 3)
+    assert round(values["random scores (expected)"], 3) == 0.227
+    assert round(values["L1 pixel distance (untrained)"], 3) == 0.775

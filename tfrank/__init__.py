@@ -6,17 +6,27 @@
 """
 
 from tfrank import _backend
+from tfrank._version import __version__
 
 _backend.check()
 
-from tfrank import losses, ops  # noqa: E402
+from tfrank import losses, ops, reference  # noqa: E402  (reference: NumPy only, cheap)
 from tfrank.budget import PrecisionAtBudget, RecallAtBudget, precision_at_budget, recall_at_budget  # noqa: E402
 from tfrank.metrics import RankingMetric, RankingMetrics  # noqa: E402
 from tfrank.rank_metrics import DCGAtK, MAPAtK, MRRAtK, NDCGAtK  # noqa: E402
 from tfrank.set_metrics import F1AtK, HitRateAtK, PrecisionAtK, RecallAtK, RPrecision  # noqa: E402
 from tfrank.tuner import objective, objectives  # noqa: E402  (imports keras_tuner only when called)
 
-__version__ = "0.1.0"
+
+def __getattr__(name):
+    # tfrank.tuners imports keras_tuner: load it on first use, so that `import tfrank` does not.
+    if name == "tuners":
+        import importlib
+
+        return importlib.import_module("tfrank.tuners")
+    raise AttributeError(f"module 'tfrank' has no attribute {name!r}")
+
+
 __all__ = [
     "PrecisionAtK",
     "RecallAtK",
@@ -37,5 +47,6 @@ __all__ = [
     "objectives",
     "ops",
     "losses",
+    "reference",
     "__version__",
 ]

@@ -18,6 +18,7 @@ import keras
 import tensorflow as tf
 
 from tfrank import validation
+from tfrank._types import TensorLike
 
 _SIZE_TEXT = "y_true and y_pred must hold the same number of examples; got y_true, y_pred = "
 _WEIGHT_TEXT = "sample_weight must hold one weight per example; got weights, examples = "
@@ -118,7 +119,8 @@ def _functional(base, y_true, y_pred, budget, sample_weight):
         return tf.where(poisoned, float("nan"), value)
 
 
-def precision_at_budget(y_true, y_pred, budget, *, sample_weight=None):
+def precision_at_budget(y_true: TensorLike, y_pred: TensorLike, budget: int, *,
+                        sample_weight: typing.Optional[TensorLike] = None) -> tf.Tensor:
     """Precision of the `budget` highest-scored examples of one whole set (scalar float32).
 
     ``(m / budget) * sum_T(w * y) / sum_T(w)``, T = the m = min(budget, n) best of the n
@@ -132,7 +134,8 @@ def precision_at_budget(y_true, y_pred, budget, *, sample_weight=None):
     return _functional("precision", y_true, y_pred, budget, sample_weight)
 
 
-def recall_at_budget(y_true, y_pred, budget, *, sample_weight=None):
+def recall_at_budget(y_true: TensorLike, y_pred: TensorLike, budget: int, *,
+                     sample_weight: typing.Optional[TensorLike] = None) -> tf.Tensor:
     """Recall of the `budget` highest-scored examples of one whole set (scalar float32).
 
     ``sum_T(w * y) / sum_all(w * y)`` (0 when there is no positive). See `RecallAtBudget`.
@@ -158,7 +161,8 @@ class BudgetMetric(keras.metrics.Metric):
     base = None
     direction = "max"  # keras-tuner reads this to infer the objective's direction
 
-    def __init__(self, budget=100, *, name=None, dtype=None):
+    def __init__(self, budget: int = 100, *, name: typing.Optional[str] = None,
+                 dtype: typing.Optional[str] = None) -> None:
         self.budget = validation.check_budget(budget)
         if name is not None and not isinstance(name, str):
             raise validation.invalid("name", name, "a str or None", TypeError)
@@ -178,7 +182,8 @@ class BudgetMetric(keras.metrics.Metric):
     def _top(self):
         return Top(*(tf.convert_to_tensor(v) for v in (self.top_scores, self.top_labels, self.top_weights)))
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true: TensorLike, y_pred: TensorLike,
+                     sample_weight: typing.Optional[TensorLike] = None) -> None:
         batch, positives, poisoned, checks = examples(y_true, y_pred, sample_weight)
         poisoned = tf.cast(poisoned, tf.float32)
         context = tf.distribute.get_replica_context()

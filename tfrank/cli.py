@@ -1,13 +1,13 @@
 """The ``tfrank`` command line: ``tfrank demo`` (and ``tfrank bench``).
 
-Each subcommand is registered by one small function ``register(subparsers)`` that
-adds its parser and sets ``func`` (called with the parsed arguments, returns the
-exit code). ``tfrank bench`` comes from ``tfrank.bench.register`` when that module
-exists. Bad options exit with code 2 and argparse's message; a data set that
+The options of ``tfrank demo`` are defined in the top-level module ``tfrank_cli`` (the
+console command), which checks them before TensorFlow loads; this module runs the
+commands. ``tfrank bench`` comes from ``tfrank.bench.register`` when that module
+exists: it adds its parser and sets ``func`` (called with the parsed arguments,
+returns the exit code). Bad options exit with code 2 and argparse's message; a data set that
 cannot be loaded exits with code 1 and a message that says what to do.
 """
 
-import argparse
 import importlib
 import importlib.util
 import os
@@ -15,90 +15,11 @@ import platform
 import sys
 import time
 
-from tfrank import tuner
-
-# === Argument types: errors read "argument --k: must be a positive int, got '0'" ===
-
-
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0 or str(value) != text.strip():
-        raise argparse.ArgumentTypeError(f"must be a positive int, got {text!r}")
-    return value
-
-
-def dataset_name(text):
-    if text == "digits" or (text.startswith("tfds:") and len(text) > len("tfds:")):
-        return text
-    raise argparse.ArgumentTypeError(
-        f"must be 'digits' (scikit-learn's bundled images, the default) or 'tfds:NAME' "
-        f"(a prepared TFDS ranking builder, e.g. tfds:mslr_web/10k_fold1), got {text!r}"
-    )
-
+# The options live in the top-level launcher module, which parses them before TensorFlow loads.
+import tfrank_cli
+from tfrank_cli import dataset_name, positive_int  # noqa: F401  (argument types, used by tfrank.bench)
 
 # === tfrank demo ===
-
-
-RANKING_ONLY = ("k", "metric", "dataset", "data_dir", "compare", "max_lists")
-FRAUD_ONLY = ("budget",)
-DEFAULTS = {
-    "ranking": {"epochs": 5, "batch_size": 64, "k": 3, "metric": "precision", "dataset": "digits"},
-    "fraud": {"epochs": 30, "batch_size": 32, "budget": 10},
-}
-
-
-def register_demo(subparsers):
-    parser = subparsers.add_parser(
-        "demo",
-        help="run a keras-tuner Bayesian search that maximises a tfrank metric",
-        description=(
-            "--task ranking (default): tune a small Keras ranking model with "
-            "keras_tuner.BayesianOptimization on val_precision_at_K, logged by tfrank.PrecisionAtK "
-            "during model.fit; data: query-by-example retrieval on scikit-learn's bundled digit images "
-            "(no download). --task fraud: two Bayesian searches of the fraud tutorial's model on a rare-"
-            "positive data set (scikit-learn's breast-cancer data), one maximising val_recall, one "
-            "val_precision_at_budget_B, and a table of what each selects. Writes OUT/results.json and "
-            "OUT/search.png."
-        ),
-    )
-    parser.add_argument("--task", choices=("ranking", "fraud"), default="ranking", help="which demo (default ranking)")
-    parser.add_argument("--max-trials", type=positive_int, default=10, help="trials per search (default 10)")
-    parser.add_argument("--epochs", type=positive_int, help="training epochs per trial (default 5; fraud 30)")
-    parser.add_argument("--k", type=positive_int, help="ranking: cut-off K of the objective (default 3)")
-    parser.add_argument(
-        "--metric",
-        choices=tuner.CUTOFF_BASES,
-        help="ranking: objective val_{metric}_at_{K} (default precision)",
-    )
-    parser.add_argument("--budget", type=positive_int, help="fraud: cases reviewed, B in val_precision_at_budget_B (default 10)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the data, weights and tuner (default 0)")
-    parser.add_argument("--out", default="tfrank-demo", help="output folder (default ./tfrank-demo)")
-    parser.add_argument("--dataset", type=dataset_name, help="ranking: 'digits' (default) or 'tfds:NAME'")
-    parser.add_argument("--data-dir", default=None, help="ranking: TFDS data directory (default: TFDS' own)")
-    parser.add_argument(
-        "--compare", choices=("random",), default=None, help="ranking: also run RandomSearch with the same budget"
-    )
-    parser.add_argument("--resume", action="store_true", help="continue the search stored under --out")
-    parser.add_argument("--batch-size", type=positive_int, help="lists (fraud: examples) per batch (default 64; fraud 32)")
-    parser.add_argument("--max-lists", type=positive_int, default=None, help="ranking: at most this many lists per split")
-    parser.set_defaults(func=run_demo, parser=parser)
-    return parser
-
-
-def _task_options(args):
-    """Checks that every option given belongs to ``args.task`` and fills the task's defaults."""
-    foreign = FRAUD_ONLY if args.task == "ranking" else RANKING_ONLY
-    given = [name for name in foreign if getattr(args, name) is not None]
-    if given:
-        flags = ", ".join("--" + name.replace("_", "-") for name in given)
-        args.parser.error(f"{flags} does not apply to --task {args.task}")
-    for name, value in DEFAULTS[args.task].items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
-    return args
 
 
 def _progress(max_trials):
@@ -127,7 +48,7 @@ def _short(value):
 def run_demo(args):
     from tfrank import demo
 
-    _task_options(args)
+    tfrank_cli.task_options(args)
     started = time.perf_counter()
     os.makedirs(args.out, exist_ok=True)
     ran = (_ranking_searches if args.task == "ranking" else _fraud_searches)(args)
@@ -146,7 +67,7 @@ def run_demo(args):
         plot="search.png",
     )
     demo.write_results(output, os.path.join(args.out, "results.json"))
-    demo.plot(results, os.path.join(args.out, "search.png"))
+    demo.plot(results, os.path.join(args.out, "search.png"), baselines=output.get("baselines"))
     print(f"wrote {os.path.join(args.out, 'results.json')} and {os.path.join(args.out, 'search.png')} "
           f"({output['wall_seconds']} s in all)")
     return 0
@@ -193,6 +114,7 @@ def _ranking_searches(args):
         _report(kind, summary)
         results.append(summary)
     details = {"dataset": dataset.name, "data": dataset.summary(), "k": args.k,
+               "baselines": demo.baselines(dataset, args.metric, args.k),
                "compare": {r["tuner"]: r for r in results[1:]}}
     return results, details
 
@@ -244,21 +166,17 @@ def _bench_missing(args):
     return 1
 
 
-COMMANDS = (register_demo, register_bench)
-
-
 def parser():
-    top = argparse.ArgumentParser(prog="tfrank", description="tfrank: ranking metrics for Keras 3 on TensorFlow")
-    subparsers = top.add_subparsers(dest="command", required=True, metavar="{demo,bench}")
-    for register in COMMANDS:
-        register(subparsers)
-    return top
+    return tfrank_cli.parser(register_bench=register_bench)
 
 
 def main(argv=None):
-    """Console entry point ``tfrank``; returns the exit code (argparse exits with 2 on bad options)."""
+    """Runs ``tfrank`` in this process (TensorFlow already imported); returns the exit code.
+
+    The console command is ``tfrank_cli.main``, which parses before importing tfrank.
+    """
     args = parser().parse_args(argv)
-    return args.func(args)
+    return run_demo(args) if args.command == "demo" else args.func(args)
 
 
 if __name__ == "__main__":

@@ -160,6 +160,30 @@ def search(data, *, kind="bayesian", k=3, metric="precision", max_trials=10, epo
     )
 
 
+# === Baselines: the objective without training, for scale ===
+
+
+def baselines(data, metric="precision", k=3):
+    """``{name: value}`` of ``val_{metric}_at_{k}`` for untrained rankings of the validation lists.
+
+    ``random scores``: the expected value when every ordering of a list is equally
+    likely (constant scores with ``ties="expected"``; for Precision@K it is the mean of
+    n_rel / N). For the digits data also ``L1 pixel distance``: candidates ranked by the
+    L1 distance of their pixels to the query's (the sum of the ``|q - c|`` features).
+    """
+
+    def value(scores, **options):
+        metric_object = METRICS[metric](k=k, **options)
+        metric_object.update_state(data.y_val, scores)
+        return float(metric_object.result())
+
+    values = {"random scores (expected)": value(np.zeros_like(data.y_val), ties="expected")}
+    if data.name == "digits":
+        pixels = data.x_val.shape[-1] // 2  # features [q * c, |q - c|]
+        values["L1 pixel distance (untrained)"] = value(-data.x_val[..., pixels:].sum(axis=-1))
+    return values
+
+
 # === Reporting ===
 
 
@@ -194,10 +218,14 @@ def _fmt(value):
     return "" if value is None else str(value)
 
 
-def plot(results, path):
+TUNER_LABELS = {"bayesian": "BayesianOptimization", "random": "RandomSearch"}
+
+
+def plot(results, path, baselines=None):
     """PNG: every trial's objective (dots) and the best so far (step line), one colour per search.
 
     Searches with the same objective share a panel; each other objective gets its own.
+    ``baselines`` (`baselines`' dict) are drawn as dashed lines on the first panel.
     """
     import matplotlib
 
@@ -214,7 +242,10 @@ def plot(results, path):
             _plot_search(ax, result, next(colours))
         initial = shown[0].get("num_initial_points")
         if initial:
-            ax.axvspan(-0.5, initial - 0.5, color="0.9", zorder=0, label="Bayesian: random start")
+            ax.axvspan(-0.5, initial - 0.5, color="0.9", zorder=0, label=f"{TUNER_LABELS['bayesian']}: random start")
+        if baselines and objective == objectives[0]:
+            for (name, value), style in zip(baselines.items(), (":", "--")):
+                ax.axhline(value, linestyle=style, color="0.35", label=f"{name}: {value:.3f}")
         ax.set_xlabel("trial")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.set_ylabel(objective)
@@ -230,7 +261,7 @@ def plot(results, path):
 def _plot_search(ax, result, colour):
     trials = [row["trial"] for row in result["trials"]]
     scores = [row["score"] for row in result["trials"]]
-    label = {"bayesian": "BayesianOptimization", "random": "RandomSearch"}[result["tuner"]]
+    label = TUNER_LABELS[result["tuner"]]
     ax.plot(trials, [np.nan if s is None else s for s in scores], "o", color=colour, alpha=0.6, label=f"{label}: trial")
     ax.step(trials, [np.nan if s is None else s for s in best_so_far(scores)], where="post", color=colour,
             label=f"{label}: best so far")

@@ -184,7 +184,12 @@ def search(data, *, budget=10, max_trials=10, epochs=30, seed=0, out="tfrank-dem
 
 
 def comparison_table(summaries, budget):
-    """Markdown table: per objective, the selected model's validation metrics."""
+    """Markdown table: per objective, the selected model's validation metrics, and a note.
+
+    The note says that the rows come from two separate searches: trial numbers count
+    within each search, and each search trains its own models, so the same trial number
+    and hyperparameters can show different values.
+    """
     columns = ["objective", "best_trial", "trials_tied_at_best", "val_recall", "val_precision", "alerts_at_0.5",
                f"val_precision_at_budget_{budget}", f"val_recall_at_budget_{budget}"]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
@@ -192,4 +197,6 @@ def comparison_table(summaries, budget):
         row = summary["selected"]
         cells = [f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in columns]
         lines.append("| " + " | ".join(cells) + " |")
+    lines.append("(one search per row: best_trial counts within that search, and each search trains its own "
+                 "models, so equal trial numbers and hyperparameters can give different values)")
     return "\n".join(lines)

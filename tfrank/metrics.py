@@ -7,10 +7,13 @@ The classes themselves live in `tfrank.set_metrics` (P, R, F1, HitRate, R-precis
 and `tfrank.rank_metrics` (MRR, MAP, NDCG, DCG); `RankingMetrics` computes several at once.
 """
 
+from typing import Optional, Sequence
+
 import keras
 import tensorflow as tf
 
 from tfrank import engine, validation
+from tfrank._types import K, Empty, EmptyWeight, LabelFormat, TensorLike, Ties
 
 
 class RankingMetric(keras.metrics.Metric):
@@ -37,9 +40,9 @@ class RankingMetric(keras.metrics.Metric):
     base = None
     direction = "max"  # informational: keras-tuner 1.4 never reads it; use tfrank.objective(name)
 
-    def __init__(
-        self, k=10, *, name=None, dtype=None, label_format=None, empty="skip", ties="first", empty_weight="own", **options
-    ):
+    def __init__(self, k: K = 10, *, name: Optional[str] = None, dtype: Optional[str] = None,
+                 label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first",
+                 empty_weight: EmptyWeight = "own", **options: object) -> None:
         ks = validation.check_k(k)
         multi = isinstance(k, (list, tuple))
         default = f"{self.base}_at_k" if multi else f"{self.base}_at_{ks[0]}"
@@ -75,7 +78,8 @@ class RankingMetric(keras.metrics.Metric):
         stem = self.name[: -len("_at_k")] if self.name.endswith("_at_k") else self.name
         return [f"{stem}_at_{k}" for k in self.k]
 
-    def update_state(self, y_true, y_pred, sample_weight=None, mask=None):
+    def update_state(self, y_true: TensorLike, y_pred: TensorLike, sample_weight: Optional[TensorLike] = None,
+                     mask: Optional[TensorLike] = None) -> None:
         values, weights = engine.weighted(
             self._requests,
             y_true,
@@ -153,17 +157,17 @@ class RankingMetrics(RankingMetric):
 
     def __init__(
         self,
-        k=10,
-        metrics=("precision", "recall", "ndcg"),
+        k: K = 10,
+        metrics: Sequence[str] = ("precision", "recall", "ndcg"),
         *,
-        name=None,
-        dtype=None,
-        label_format=None,
-        empty="skip",
-        ties="first",
-        empty_weight="own",
-        **options,
-    ):
+        name: Optional[str] = None,
+        dtype: Optional[str] = None,
+        label_format: LabelFormat = None,
+        empty: Empty = "skip",
+        ties: Ties = "first",
+        empty_weight: EmptyWeight = "own",
+        **options: object,
+    ) -> None:
         ks = validation.check_k(k)
         self._metric_names = validation.check_metrics(metrics, engine.METRICS)
         policies = (empty, ties, empty_weight)

@@ -9,9 +9,12 @@ A list in which a valid item scores NaN gives NaN. ``ties="expected"`` gives the
 mean over every ordering of tied items (McSherry & Najork, ECIR 2008; `tfrank.ties`).
 """
 
+from typing import Dict, Literal, Optional, Sequence
+
 import tensorflow as tf
 
 from tfrank import engine, inputs, validation
+from tfrank._types import K, Discount, Empty, Gain, LabelFormat, PerList, TensorLike, Ties
 
 
 def _public(metric, y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=None, **options):
@@ -50,8 +53,11 @@ def _item_weights(sample_weight, y_pred):
 
 
 def precision_at_k(
-    y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, denominator="k", empty="skip", ties="first"
-):
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, mask: Optional[TensorLike] = None,
+    sample_weight: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, denominator: Literal["k", "min_k_n"] = "k", empty: Empty = "skip",
+    ties: Ties = "first",
+) -> PerList:
     """Per-list Precision@K: relevant items among the top K, divided by K.
 
     ``P@K = hits@K / K`` (trec_eval ``P_k``: the denominator stays K when a list has
@@ -85,10 +91,15 @@ def precision_at_k(
     >>> tfrank.ops.precision_at_k(y_true, y_pred, k=2, label_format="dense").numpy()
     array([0.5, 0.5], dtype=float32)
     """
-    return _public("precision", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight, denominator=denominator)
+    options = {"sample_weight": sample_weight, "denominator": denominator}
+    return _public("precision", y_true, y_pred, k, mask, label_format, empty, ties, **options)
 
 
-def recall_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):
+def recall_at_k(
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, mask: Optional[TensorLike] = None,
+    sample_weight: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first",
+) -> PerList:
     """Per-list Recall@K: share of a list's relevant items found in its top K.
 
     ``R@K = hits@K / n_rel`` (trec_eval ``recall_k``), where n_rel counts the list's
@@ -112,7 +123,11 @@ def recall_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_forma
     return _public("recall", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight)
 
 
-def f1_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):
+def f1_at_k(
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, mask: Optional[TensorLike] = None,
+    sample_weight: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first",
+) -> PerList:
     """Per-list F1@K: harmonic mean of Precision@K and Recall@K.
 
     ``F1@K = 2 P R / (P + R) = 2 hits@K / (K + n_rel)``, 0 when hits@K = 0, with
@@ -130,7 +145,11 @@ def f1_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=No
     return _public("f1", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight)
 
 
-def hit_rate_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):
+def hit_rate_at_k(
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, mask: Optional[TensorLike] = None,
+    sample_weight: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first",
+) -> PerList:
     """Per-list HitRate@K: 1 if a relevant item is in the top K, else 0.
 
     trec_eval ``success_k``. With ``ties="expected"`` it is the probability that a
@@ -151,7 +170,11 @@ def hit_rate_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_for
     return _public("hit_rate", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight)
 
 
-def mrr_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):
+def mrr_at_k(
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, mask: Optional[TensorLike] = None,
+    sample_weight: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first",
+) -> PerList:
     """Per-list reciprocal rank at K: 1 / rank of the first relevant item if it is in the top K, else 0.
 
     trec_eval ``recip_rank`` is the uncut value (K >= N); the mean over lists is MRR.
@@ -170,8 +193,11 @@ def mrr_at_k(y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=N
 
 
 def map_at_k(
-    y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, normalizer="n_rel", empty="skip", ties="first"
-):
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, mask: Optional[TensorLike] = None,
+    sample_weight: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, normalizer: Literal["n_rel", "min_k_n_rel", "hits"] = "n_rel",
+    empty: Empty = "skip", ties: Ties = "first",
+) -> PerList:
     """Per-list average precision at K: the sum of P@i over relevant ranks i <= K, normalised.
 
     ``AP@K = sum_{i <= K, rel_i} P@i / Z``; the mean over lists is MAP@K.
@@ -192,13 +218,16 @@ def map_at_k(
     >>> round(float(tfrank.ops.map_at_k([[0, 2, 4]], y_pred, k=3, normalizer="hits")[0]), 4)
     0.8333
     """
-    return _public("map", y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=sample_weight, normalizer=normalizer)
+    options = {"sample_weight": sample_weight, "normalizer": normalizer}
+    return _public("map", y_true, y_pred, k, mask, label_format, empty, ties, **options)
 
 
 def ndcg_at_k(
-    y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, gain="exponential", discount="log2",
-    empty="skip", ties="first",
-):
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, mask: Optional[TensorLike] = None,
+    sample_weight: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, gain: Gain = "exponential", discount: Discount = "log2",
+    empty: Empty = "skip", ties: Ties = "first",
+) -> PerList:
     """Per-list NDCG@K: DCG@K divided by the DCG@K of the ideal ordering of the list's labels.
 
     ``DCG@K = sum_{i <= K} g(rel_i) / log2(i + 1)``, ``g = 2**rel - 1`` (``"exponential"``,
@@ -229,9 +258,11 @@ def ndcg_at_k(
 
 
 def dcg_at_k(
-    y_true, y_pred, k, *, mask=None, sample_weight=None, label_format=None, gain="exponential", discount="log2",
-    empty="skip", ties="first",
-):
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, mask: Optional[TensorLike] = None,
+    sample_weight: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, gain: Gain = "exponential", discount: Discount = "log2",
+    empty: Empty = "skip", ties: Ties = "first",
+) -> PerList:
     """Per-list DCG@K, not normalised: ``sum_{i <= K} g(rel_i) / log2(i + 1)`` as in `ndcg_at_k`.
 
     Lists with no relevant item follow ``empty`` like every metric here (their DCG is 0).
@@ -250,7 +281,11 @@ def dcg_at_k(
     return _public("dcg", y_true, y_pred, k, mask, label_format, empty, ties, **options)
 
 
-def r_precision(y_true, y_pred, *, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first"):
+def r_precision(
+    y_true: TensorLike, y_pred: TensorLike, *, mask: Optional[TensorLike] = None,
+    sample_weight: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first",
+) -> tf.Tensor:
     """Per-list R-precision: ``hits@R / R`` with R = n_rel, the list's own relevant count (trec_eval ``Rprec``).
 
     NOTE: R varies per list, so the whole list is ranked (a full sort, O(N log N)
@@ -269,8 +304,10 @@ def r_precision(y_true, y_pred, *, mask=None, sample_weight=None, label_format=N
 
 
 def ranking_metrics(
-    y_true, y_pred, k, *, metrics, mask=None, sample_weight=None, label_format=None, empty="skip", ties="first", **options
-):
+    y_true: TensorLike, y_pred: TensorLike, k: K, *, metrics: Sequence[str], mask: Optional[TensorLike] = None,
+    sample_weight: Optional[TensorLike] = None,
+    label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first", **options: object,
+) -> Dict[str, tf.Tensor]:
     """Several metrics from one ranking: a dict of per-list values keyed by log name.
 
     One ``top_k`` at max(k) serves every metric and cut-off (the whole list is ranked

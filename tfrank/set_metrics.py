@@ -5,8 +5,11 @@ Each class only names its per-list definition (`tfrank.definitions`); state, str
 and the Keras contract come from `tfrank.metrics.RankingMetric`.
 """
 
+from typing import Optional
+
 import keras
 
+from tfrank._types import Empty, EmptyWeight, LabelFormat, Ties
 from tfrank.metrics import RankingMetric
 
 
@@ -191,7 +194,8 @@ class RPrecision(RankingMetric):
 
     base = "r_precision"
 
-    def __init__(self, *, name=None, dtype=None, label_format=None, empty="skip", ties="first", empty_weight="own"):
+    def __init__(self, *, name: Optional[str] = None, dtype: Optional[str] = None, label_format: LabelFormat = None,
+                 empty: Empty = "skip", ties: Ties = "first", empty_weight: EmptyWeight = "own") -> None:
         policies = (empty, ties, empty_weight)
         self._setup([self.base], None, (None,), {}, name, self.base, dtype, label_format, policies, False)
 

@@ -10,12 +10,19 @@ which is ``keras_tuner.Objective(name, "max")`` after checking that ``name`` is 
 tfrank log name. There is no public hook to teach keras-tuner new names (only its
 private tables), and tfrank patches nothing at import time.
 
+``tfrank.tuners`` offers keras-tuner's tuners as thin subclasses that do this for
+plain strings: ``tfrank.tuners.RandomSearch(build, objective="val_precision_at_10")``.
+
 keras_tuner is imported only when an objective is built: ``import tfrank`` works
 without it.
 """
 
 import difflib
 import re
+from typing import TYPE_CHECKING, Any, List, Optional, Tuple
+
+if TYPE_CHECKING:  # keras_tuner is imported only when an objective is built
+    import keras_tuner
 
 # Bases of the cut-off metrics: log name "{base}_at_{k}".
 CUTOFF_BASES = ("precision", "recall", "f1", "hit_rate", "mrr", "map", "ndcg", "dcg")
@@ -38,7 +45,7 @@ KNOWN_FORMS = (
 )
 
 
-def parse(name):
+def parse(name: Any) -> Optional[Tuple[bool, Optional[str], str]]:
     """Splits a tfrank log name into ``(validation, output, metric)`` or returns None.
 
     >>> parse("val_items_precision_at_10")
@@ -88,7 +95,7 @@ def unknown_name_error(name):
     return error(message + "." + hint + other)
 
 
-def objective(name):
+def objective(name: str) -> "keras_tuner.Objective":
     """The keras-tuner objective that maximises the tfrank metric logged as ``name``.
 
     ``objective("val_precision_at_10") == keras_tuner.Objective("val_precision_at_10", "max")``.
@@ -139,7 +146,30 @@ def objective(name):
     return keras_tuner.Objective(name, "max")
 
 
-def objectives(*names):
+def as_objective(value: Any) -> Any:
+    """``value`` with each tfrank log name given as a ``str`` turned into `objective` (name).
+
+    A list is converted item by item; anything else (keras-tuner's own names such as
+    ``"val_accuracy"``, a ``keras_tuner.Objective``, None) is returned unchanged, for
+    keras-tuner to handle as usual. This is what ``tfrank.tuners`` applies to its
+    ``objective`` argument.
+
+    >>> obj = as_objective("val_ndcg_at_5")
+    >>> obj.name, obj.direction
+    ('val_ndcg_at_5', 'max')
+    >>> [getattr(o, "direction", o) for o in as_objective(["val_recall_at_5", "val_loss"])]
+    ['max', 'val_loss']
+    >>> as_objective("val_accuracy")
+    'val_accuracy'
+    """
+    if isinstance(value, (list, tuple)):
+        return [as_objective(item) for item in value]
+    if isinstance(value, str) and parse(value) is not None:
+        return objective(value)
+    return value
+
+
+def objectives(*names: str) -> List["keras_tuner.Objective"]:
     """A list of `objective` s, e.g. to pass several to a tuner.
 
     NOTE: given a list, keras-tuner optimises one combined value (the sum of the

@@ -1,0 +1,52 @@
+"""Release metadata: one version source, the py.typed marker, type hints on the public API."""
+
+import inspect
+import os
+import tomllib
+import typing
+
+import keras_tuner
+import pytest
+
+import tfrank
+import tfrank.tuners
+from tfrank import _version
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(tfrank.__file__)))
+
+
+def _pyproject():
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
+        return tomllib.load(f)
+
+
+def test_version_has_one_source():
+    project = _pyproject()
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "tfrank._version.__version__"}
+    assert tfrank.__version__ == _version.__version__
+    with open(os.path.join(ROOT, "CHANGELOG.md")) as f:
+        assert f"## [{tfrank.__version__}]" in f.read()
+
+
+def test_py_typed_is_package_data():
+    assert os.path.isfile(os.path.join(ROOT, "tfrank", "py.typed"))
+    assert "py.typed" in _pyproject()["tool"]["setuptools"]["package-data"]["tfrank"]
+
+
+PUBLIC = (
+    [getattr(tfrank.ops, name) for name in ("precision_at_k", "recall_at_k", "f1_at_k", "hit_rate_at_k", "mrr_at_k",
+                                            "map_at_k", "ndcg_at_k", "dcg_at_k", "r_precision", "ranking_metrics")]
+    + [tfrank.precision_at_budget, tfrank.recall_at_budget, tfrank.objective, tfrank.objectives]
+    + [cls.__init__ for cls in (tfrank.RankingMetric, tfrank.RankingMetrics, tfrank.RPrecision,
+                                tfrank.PrecisionAtBudget, tfrank.tuners.RandomSearch)]
+    + [tfrank.RankingMetric.update_state, tfrank.PrecisionAtBudget.update_state]
+)
+
+
+@pytest.mark.parametrize("function", PUBLIC, ids=lambda f: f.__qualname__)
+def test_public_signatures_are_annotated(function):
+    hints = typing.get_type_hints(function, localns={"keras_tuner": keras_tuner})
+    parameters = [name for name in inspect.signature(function).parameters if name != "self"]
+    assert [name for name in parameters if name not in hints] == []
+    assert "return" in hints

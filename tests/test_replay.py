@@ -114,7 +114,8 @@ def test_regenerated_inputs_are_checked_against_the_exporters(bundle, tmp_path):
 def test_the_replayer_in_the_bundle_runs_without_tensorflow(bundle, tmp_path):
     path = bundle[0]
     script = (f"import sys; sys.modules['tensorflow'] = None; sys.modules['tfrank'] = None; "
-              f"sys.path.insert(0, {path!r}); import xla_replay; sys.exit(xla_replay.main(['--out', {str(tmp_path)!r}, '--quick', '--no-torch', "
+              f"sys.path.insert(0, {path!r}); import xla_replay; "
+              f"sys.exit(xla_replay.main(['--out', {str(tmp_path)!r}, '--quick', '--no-torch', "
               "'--only', 'read_pass,precision_ids']))")
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
@@ -152,3 +153,72 @@ def test_xla_is_an_opt_in_section_of_tfrank_bench():
     args = parser.parse_args(["bench", "--sections", "xla", "--out", "o"])
     assert args.sections == ("xla",) and runner.command_line(args) == "tfrank bench --sections xla --out o"
     assert set(xla_train.SETUPS) >= {"multihot", "classes"}
+
+
+class _FakeTorch:
+    """Just enough of torch, in NumPy, to run the replayer's torch.topk + gather baseline here."""
+
+    __version__ = "fake"
+
+    class cuda:  # noqa: N801 - torch's spelling
+        @staticmethod
+        def is_available():
+            return False
+
+    class Tensor:
+        def __init__(self, array):
+            self.array = np.asarray(array)
+
+        def to(self, where):
+            return self
+
+        def cpu(self):
+            return self
+
+        def numpy(self):
+            return self.array
+
+        def amax(self, dim):
+            return _FakeTorch.Tensor(self.array.max(axis=dim))
+
+        def sum(self, dim):
+            return _FakeTorch.Tensor(self.array.sum(axis=dim))
+
+        def __truediv__(self, other):
+            return _FakeTorch.Tensor(self.array / other)
+
+    @staticmethod
+    def from_numpy(array):
+        return _FakeTorch.Tensor(array)
+
+    @staticmethod
+    def topk(tensor, k, dim):
+        indices = np.argsort(-tensor.array, axis=dim, kind="stable")[:, :k]
+        return type("TopK", (), {"indices": _FakeTorch.Tensor(indices)})
+
+    @staticmethod
+    def gather(tensor, dim, index):
+        return _FakeTorch.Tensor(np.take_along_axis(tensor.array, index.array, axis=dim))
+
+
+def test_torch_baseline_joins_the_rounds_and_is_checked(bundle, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", _FakeTorch)
+    results = xla_replay.replay(bundle[0], str(tmp_path), rounds=1, min_sample=0.001,
+                                only=["read_pass", "top_k_gather"], say=lambda _: None)
+    assert results["failures"] == [] and results["environment"]["torch"] == "torch fake on cpu"
+    rows = {row["name"]: row for row in results["rows"]}
+    assert set(rows) == {"read_pass-tiny", "top_k_gather-tiny", "torch_read_pass", "torch_topk_gather"}
+    assert rows["torch_topk_gather"]["values"] == rows["torch_read_pass"]["values"] == "agree"
+    assert rows["torch_topk_gather"]["over_base"] > 0
+
+
+def test_a_wrong_torch_baseline_is_reported(bundle, tmp_path, monkeypatch):
+    class Reversed(_FakeTorch):
+        @staticmethod
+        def topk(tensor, k, dim):  # the k lowest scores: the wrong items
+            return type("TopK", (), {"indices": _FakeTorch.Tensor(np.argsort(tensor.array, axis=dim)[:, :k])})
+
+    monkeypatch.setitem(sys.modules, "torch", Reversed)
+    results = xla_replay.replay(bundle[0], str(tmp_path), rounds=1, min_sample=0.001,
+                                only=["read_pass", "top_k_gather"], say=lambda _: None)
+    assert [f.split(":")[0] for f in results["failures"]] == ["torch_topk_gather-tiny"]

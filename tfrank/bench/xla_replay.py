@@ -47,14 +47,24 @@ def backend():
     return jax, xla_client, jax.devices()[0]
 
 
+def _extension(xla_client):
+    """jaxlib's compiled extension: ``xla_client._xla`` (0.10, 0.11), else ``jaxlib._jax``."""
+    extension = getattr(xla_client, "_xla", None)
+    if extension is None:
+        import jaxlib._jax as extension
+    return extension
+
+
 def compile_hlo(xla_client, device, serialized):
     """A loaded executable for ``device`` from a serialized HloModuleProto."""
-    mlir = xla_client._xla.mlir.hlo_to_stablehlo(serialized)
+    extension = _extension(xla_client)
+    mlir = extension.mlir.hlo_to_stablehlo(serialized)
     client, options = device.client, xla_client.CompileOptions()
     load = getattr(client, "compile_and_load", None) or client.compile
+    device_list = getattr(xla_client, "DeviceList", None) or extension.DeviceList
     try:
-        return load(mlir, xla_client.DeviceList((device,)), options)
-    except (TypeError, AttributeError):
+        return load(mlir, device_list((device,)), options)
+    except TypeError:  # an older signature that takes a plain sequence of devices
         return load(mlir, [device], options)
 
 
@@ -176,6 +186,7 @@ def torch_runners(records, cache, device):
         return {}, None
     where = "cuda" if device.platform == "gpu" and torch.cuda.is_available() else "cpu"
     first = next(r for r in records if r["program"] == "top_k_gather")
+    read = next((r for r in records if r["program"] == "read_pass"), None)
     recipes = {p["recipe"]["part"]: p["recipe"] for p in first["parameters"]}
     scores = torch.from_numpy(xla_inputs.make(recipes["scores"], cache)).to(where)
     dense = torch.from_numpy(xla_inputs.make(recipes["dense"], cache)).to(where)
@@ -188,8 +199,13 @@ def torch_runners(records, cache, device):
     def top_k_gather():
         return torch.gather(dense, 1, torch.topk(scores, k, dim=1).indices).sum(dim=1) / k
 
-    runners = {"torch_read_pass": (lambda: scores.amax(dim=1), sync), "torch_topk_gather": (top_k_gather, sync)}
-    return runners, (top_k_gather().cpu().numpy(), first, f"torch {torch.__version__} on {where}")
+    def read_pass():
+        return scores.amax(dim=1)
+
+    runners = {"torch_read_pass": (read_pass, sync), "torch_topk_gather": (top_k_gather, sync)}
+    checks = [("torch_topk_gather", top_k_gather().cpu().numpy(), first)]
+    checks += [("torch_read_pass", read_pass().cpu().numpy(), read)] if read else []
+    return runners, (checks, f"torch {torch.__version__} on {where}")
 
 
 def groups_of(records):
@@ -225,14 +241,16 @@ def replay(bundle, out, rounds=15, min_sample=0.05, only=None, use_torch=True, s
                 + ("agree with TensorFlow" if not problems else "DISAGREE: " + "; ".join(problems)))
             programs[record["name"]] = (program, problems)
             runners[record["name"]] = (program, wait)
-        torch_check = None
+        torch_values = {}
         if use_torch and any(r["program"] == "top_k_gather" for r in members):
             extra, torch_check = torch_runners(members, cache, device)
             runners.update(extra)
             if torch_check:
-                values, record, environment["torch"] = torch_check
-                problem = compare(values, record["outputs"][0], expected, record["tolerance"])
-                failures += [f"torch_topk_gather-{group}: {problem}"] if problem else []
+                checks, environment["torch"] = torch_check
+                for name, values, record in checks:
+                    problem = compare(values, record["outputs"][0], expected, record["tolerance"])
+                    failures += [f"{name}-{group}: {problem}"] if problem else []
+                    torch_values[name] = "disagree" if problem else "agree"
         timed = measure(runners, rounds, min_sample)
         base = next((n for n, (p, _) in programs.items() if p.record["program"] in ("read_pass", "train-off")), None)
         for name, entry in timed.items():
@@ -244,7 +262,7 @@ def replay(bundle, out, rounds=15, min_sample=0.05, only=None, use_torch=True, s
                    "median_s": entry["median"], "rounds": len(entry["samples"]), "number": entry["number"],
                    "over_base": entry["median"] / timed[base]["median"] if base else None, "base": base,
                    "compile_s": round(program.compile_seconds, 3) if program else None,
-                   "values": "disagree" if problems else ("agree" if program or torch_check else "unchecked")}
+                   "values": ("disagree" if problems else "agree") if program else torch_values.get(name, "unchecked")}
             rows.append(row)
             say(f"    {name}: {entry['median'] * 1e6:,.1f} us" + (f" = {row['over_base']:.2f}x {base}" if base else ""))
         del programs, runners, cache

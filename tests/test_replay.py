@@ -153,6 +153,9 @@ def test_xla_is_an_opt_in_section_of_tfrank_bench():
     args = parser.parse_args(["bench", "--sections", "xla", "--out", "o"])
     assert args.sections == ("xla",) and runner.command_line(args) == "tfrank bench --sections xla --out o"
     assert set(xla_train.SETUPS) >= {"multihot", "classes"}
+    device = next(a for a in cli.parser()._subparsers._group_actions[0].choices["bench"]._actions
+                  if a.dest == "device")
+    assert "untested so far on a GPU" in device.help  # TensorFlow's GPU runtime, kept for users who have it
 
 
 class _FakeTorch:
@@ -222,3 +225,16 @@ def test_a_wrong_torch_baseline_is_reported(bundle, tmp_path, monkeypatch):
     results = xla_replay.replay(bundle[0], str(tmp_path), rounds=1, min_sample=0.001,
                                 only=["read_pass", "top_k_gather"], say=lambda _: None)
     assert [f.split(":")[0] for f in results["failures"]] == ["torch_topk_gather-tiny"]
+
+
+def test_tfrank_bench_sections_xla_reports_the_replay_and_fails_on_a_mismatch(tmp_path, monkeypatch):
+    summary = {"bundle": str(tmp_path / "xla-bundle"), "programs": 2, "mib": 0.25, "replay": "r", "jaxlib": "0.10.2",
+               "replay_seconds": 1.0, "failures": ["precision_dense-tiny: output 0: max |difference| 0.125"]}
+    calls = []
+    monkeypatch.setattr(xla_export, "run", lambda out, **options: calls.append((out, options)) or summary)
+    code = cli.main(["bench", "--sections", "xla", "--quick", "--out", str(tmp_path)])
+    assert code == 1
+    assert [(out, options["quick"], options["seed"]) for out, options in calls] == [(str(tmp_path), True, 0)]
+    table = (tmp_path / "results.md").read_text()
+    assert "2 programs exported to" in table and "1 MISMATCHES" in table
+    assert json.loads((tmp_path / "results.json").read_text())["xla"]["programs"] == 2

@@ -226,7 +226,7 @@ def replay(bundle, out, rounds=15, min_sample=0.05, only=None, use_torch=True, s
     records = [r for r in manifest["programs"] if not only or any(part in r["name"] for part in only)]
     environment = {"device": str(device), "device_kind": device.device_kind, "platform": device.platform,
                    "jax": jax.__version__, "jaxlib": _version("jaxlib"), "numpy": np.__version__,
-                   "python": platform.python_version(), "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+                   "python": platform.python_version(), "machine": f"{_cpu()}, {os.cpu_count()} CPUs",
                    "exported_by": f"TensorFlow {manifest['tensorflow']}"}
     say(f"replaying {len(records)} programs of {bundle} on {device.device_kind} ({device.platform}), "
         f"jax {environment['jax']}, jaxlib {environment['jaxlib']}; {rounds} rounds, samples >= {min_sample:g} s")
@@ -266,7 +266,7 @@ def replay(bundle, out, rounds=15, min_sample=0.05, only=None, use_torch=True, s
             rows.append(row)
             say(f"    {name}: {entry['median'] * 1e6:,.1f} us" + (f" = {row['over_base']:.2f}x {base}" if base else ""))
         del programs, runners, cache
-    results = {"environment": environment, "bundle": os.path.abspath(bundle), "rounds": rounds,
+    results = {"environment": environment, "bundle": bundle, "rounds": rounds,
                "min_sample_s": min_sample, "rows": rows, "failures": failures,
                "wall_seconds": round(time.perf_counter() - clock, 1)}
     results["targets"] = xla_report.targets(rows)
@@ -279,6 +279,14 @@ def replay(bundle, out, rounds=15, min_sample=0.05, only=None, use_torch=True, s
     say(f"wrote results.json, results.md{''.join(', ' + p for p in results['plots'])} to {out} "
         f"({results['wall_seconds']} s); {len(failures)} value mismatches")
     return results
+
+
+def _cpu():
+    try:
+        with open("/proc/cpuinfo") as info:
+            return next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.machine()
 
 
 def _version(name):

@@ -234,16 +234,25 @@ def replay(bundle, out, rounds=15, min_sample=0.05, only=None, use_torch=True, s
     for group, members in groups_of(records).items():
         cache, programs, runners = {}, {}, {}
         for record in members:
-            program = Program(record, bundle, env, cache)
-            problems = program.check(expected)
+            try:
+                program = Program(record, bundle, env, cache)
+                problems = program.check(expected)
+            except Exception as error:  # noqa: BLE001 - one broken program must not cost the others' figures
+                failures.append(f"{record['name']}: not run: {type(error).__name__}: {str(error)[:500]}")
+                say(f"  {record['name']}: NOT RUN: {failures[-1]}")
+                continue
             failures += [f"{record['name']}: {p}" for p in problems]
             say(f"  {record['name']}: compiled in {program.compile_seconds:.2f} s, values "
                 + ("agree with TensorFlow" if not problems else "DISAGREE: " + "; ".join(problems)))
             programs[record["name"]] = (program, problems)
             runners[record["name"]] = (program, wait)
         torch_values = {}
-        if use_torch and any(r["program"] == "top_k_gather" for r in members):
-            extra, torch_check = torch_runners(members, cache, device)
+        if use_torch and any(r["name"] in programs and r["program"] == "top_k_gather" for r in members):
+            try:
+                extra, torch_check = torch_runners(members, cache, device)
+            except Exception as error:  # noqa: BLE001 - the baseline is optional
+                extra, torch_check = {}, None
+                say(f"  torch baseline not run: {type(error).__name__}: {str(error)[:300]}")
             runners.update(extra)
             if torch_check:
                 checks, environment["torch"] = torch_check
@@ -251,7 +260,7 @@ def replay(bundle, out, rounds=15, min_sample=0.05, only=None, use_torch=True, s
                     problem = compare(values, record["outputs"][0], expected, record["tolerance"])
                     failures += [f"{name}-{group}: {problem}"] if problem else []
                     torch_values[name] = "disagree" if problem else "agree"
-        timed = measure(runners, rounds, min_sample)
+        timed = measure(runners, rounds, min_sample) if runners else {}
         base = next((n for n, (p, _) in programs.items() if p.record["program"] in ("read_pass", "train-off")), None)
         for name, entry in timed.items():
             program, problems = programs.get(name, (None, []))
@@ -266,18 +275,24 @@ def replay(bundle, out, rounds=15, min_sample=0.05, only=None, use_torch=True, s
             rows.append(row)
             say(f"    {name}: {entry['median'] * 1e6:,.1f} us" + (f" = {row['over_base']:.2f}x {base}" if base else ""))
         del programs, runners, cache
-    results = {"environment": environment, "bundle": bundle, "rounds": rounds,
-               "min_sample_s": min_sample, "rows": rows, "failures": failures,
-               "wall_seconds": round(time.perf_counter() - clock, 1)}
-    results["targets"] = xla_report.targets(rows)
+        _write(out, environment, bundle, rounds, min_sample, rows, failures, clock)
+    results = _write(out, environment, bundle, rounds, min_sample, rows, failures, clock)
+    results["plots"] = xla_report.plot(rows, out)
+    say(f"wrote results.json, results.md{''.join(', ' + p for p in results['plots'])} to {out} "
+        f"({results['wall_seconds']} s); {len(failures)} value mismatches")
+    return results
+
+
+def _write(out, environment, bundle, rounds, min_sample, rows, failures, clock):
+    """Writes results.json and results.md (after each group too: a run cut short keeps what it timed)."""
+    results = {"environment": environment, "bundle": bundle, "rounds": rounds, "min_sample_s": min_sample,
+               "rows": rows, "failures": failures, "wall_seconds": round(time.perf_counter() - clock, 1),
+               "targets": xla_report.targets(rows)}
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "results.json"), "w") as out_file:
         json.dump(results, out_file, indent=1)
     with open(os.path.join(out, "results.md"), "w") as out_file:
         out_file.write(xla_report.markdown(results))
-    results["plots"] = xla_report.plot(rows, out)
-    say(f"wrote results.json, results.md{''.join(', ' + p for p in results['plots'])} to {out} "
-        f"({results['wall_seconds']} s); {len(failures)} value mismatches")
     return results
 
 

@@ -3,7 +3,7 @@
 On a GPU, Keras compiles ``model.fit``'s steps with XLA, so what a GPU user runs is
 tfrank's XLA program. This module writes that program, as TensorFlow compiles it, to
 a *bundle* that a machine with jaxlib but no TensorFlow can compile and time
-(``xla_replay.py``, copied into the bundle):
+(``xla_replay.py`` with its helpers, copied into the bundle):
 
 - ``NAME.hlo.pb``: the HloModuleProto of ``tf.function(fn, jit_compile=True)``
   (``experimental_get_compiler_ir(...)(stage="hlo_serialized")``), with every ``copy``
@@ -208,7 +208,7 @@ def export(bundle, shapes=FULL_SHAPES, train=("multihot", "classes"), seed=0, sa
     with open(os.path.join(bundle, "manifest.json"), "w") as out:
         json.dump(manifest, out, indent=1)
     here = os.path.dirname(os.path.abspath(__file__))
-    for module in ("xla_inputs.py", "xla_replay.py", "xla_report.py"):
+    for module in ("xla_inputs.py", "xla_replay.py", "xla_report.py", "xla_timing.py"):
         shutil.copyfile(os.path.join(here, module), os.path.join(bundle, module))
     total = sum(os.path.getsize(os.path.join(bundle, f)) for f in os.listdir(bundle))
     say(f"  wrote {len(records)} programs to {bundle} ({total / 2**20:.1f} MiB)")

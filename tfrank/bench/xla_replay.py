@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
 import time
 
@@ -30,8 +29,9 @@ import numpy as np
 try:  # run as a script (copied into a bundle) or imported from the tfrank package
     import xla_inputs
     import xla_report
+    import xla_timing
 except ImportError:  # pragma: no cover - the package import path
-    from tfrank.bench import xla_inputs, xla_report
+    from tfrank.bench import xla_inputs, xla_report, xla_timing
 
 
 # === jaxlib: the few internal entry points used, tolerant of 0.10 and 0.11 ===
@@ -150,64 +150,6 @@ class Program:
         return problems
 
 
-# === Timing ===
-
-
-def sample(call, sync, number):
-    started = time.perf_counter()
-    for _ in range(number):
-        result = call()
-    sync(result)
-    return (time.perf_counter() - started) / number
-
-
-def measure(runners, rounds, min_sample):
-    """``{name: {"median": s, "samples": [...], "number": n}}``, rounds interleaved."""
-    plan = {}
-    for name, (call, sync) in runners.items():
-        sample(call, sync, 1)  # warm: first launch, allocator
-        one = sample(call, sync, 1)
-        plan[name] = {"number": max(1, int(min_sample / max(one, 1e-7))), "samples": []}
-    names = list(runners)
-    for r in range(rounds):
-        shift = r % len(names)
-        for name in names[shift:] + names[:shift]:
-            plan[name]["samples"].append(sample(*runners[name], plan[name]["number"]))
-    for entry in plan.values():
-        entry["median"] = statistics.median(entry["samples"])
-    return plan
-
-
-def torch_runners(records, cache, device):
-    """torch.topk + gather (what a torch user writes) and a torch read pass, on the jax device's platform."""
-    try:
-        import torch
-    except ImportError:
-        return {}, None
-    where = "cuda" if device.platform == "gpu" and torch.cuda.is_available() else "cpu"
-    first = next(r for r in records if r["program"] == "top_k_gather")
-    read = next((r for r in records if r["program"] == "read_pass"), None)
-    recipes = {p["recipe"]["part"]: p["recipe"] for p in first["parameters"]}
-    scores = torch.from_numpy(xla_inputs.make(recipes["scores"], cache)).to(where)
-    dense = torch.from_numpy(xla_inputs.make(recipes["dense"], cache)).to(where)
-    k = first["size"]["k"]
-
-    def sync(_):
-        if where == "cuda":
-            torch.cuda.synchronize()
-
-    def top_k_gather():
-        return torch.gather(dense, 1, torch.topk(scores, k, dim=1).indices).sum(dim=1) / k
-
-    def read_pass():
-        return scores.amax(dim=1)
-
-    runners = {"torch_read_pass": (read_pass, sync), "torch_topk_gather": (top_k_gather, sync)}
-    checks = [("torch_topk_gather", top_k_gather().cpu().numpy(), first)]
-    checks += [("torch_read_pass", read_pass().cpu().numpy(), read)] if read else []
-    return runners, (checks, f"torch {torch.__version__} on {where}")
-
-
 def groups_of(records):
     groups = {}
     for record in records:
@@ -249,7 +191,7 @@ def replay(bundle, out, rounds=15, min_sample=0.05, only=None, use_torch=True, s
         torch_values = {}
         if use_torch and any(r["name"] in programs and r["program"] == "top_k_gather" for r in members):
             try:
-                extra, torch_check = torch_runners(members, cache, device)
+                extra, torch_check = xla_timing.torch_runners(members, cache, device)
             except Exception as error:  # noqa: BLE001 - the baseline is optional
                 extra, torch_check = {}, None
                 say(f"  torch baseline not run: {type(error).__name__}: {str(error)[:300]}")
@@ -260,7 +202,7 @@ def replay(bundle, out, rounds=15, min_sample=0.05, only=None, use_torch=True, s
                     problem = compare(values, record["outputs"][0], expected, record["tolerance"])
                     failures += [f"{name}-{group}: {problem}"] if problem else []
                     torch_values[name] = "disagree" if problem else "agree"
-        timed = measure(runners, rounds, min_sample) if runners else {}
+        timed = xla_timing.measure(runners, rounds, min_sample) if runners else {}
         base = next((n for n, (p, _) in programs.items() if p.record["program"] in ("read_pass", "train-off")), None)
         for name, entry in timed.items():
             program, problems = programs.get(name, (None, []))

@@ -19,7 +19,7 @@ import pytest
 from tfrank import cli, reference
 from tfrank.bench import xla_export, xla_inputs, xla_replay, xla_train
 
-SUBSET = ("read_pass", "top_k_gather", "precision_dense", "precision_ids", "precision_class",
+SUBSET = ("read_pass", "launch_floor", "top_k_gather", "precision_dense", "precision_ids", "precision_class",
           "precision_dense_expected", "ranking_metrics_5")
 TRAIN = "tiny_classes/tfrank"
 

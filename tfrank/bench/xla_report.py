@@ -80,6 +80,10 @@ def markdown(results):
     groups = {}
     for row in results["rows"]:
         groups.setdefault(row["group"], []).append(row)
+    if any(row["program"] == "launch_floor" for row in results["rows"]):
+        lines += ["", "`launch_floor` reads one score per list: the cost of one launch through the replayer. "
+                  "A program timed near it is bound by launching, and its ratio to the read pass understates "
+                  "the device work."]
     for group, rows in groups.items():
         train = rows[0]["kind"] == "train"
         base = rows[0]["base"]

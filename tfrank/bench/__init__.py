@@ -5,7 +5,8 @@ Compared on the same inputs, case by case: tfrank; its NumPy reference
 ``np.argpartition``; keras-rs ``PrecisionAtK``; Keras ``Precision(top_k=K)``; and one
 read pass over y_pred (``tf.reduce_max``), the limit proxy. Also `RankingMetrics`
 against one metric object per metric, the overhead of tfrank metrics in a ``model.fit``
-epoch, peak memory at N = 1,000,000 and the budget metrics' update. Writes
+epoch, peak memory at N = 1,000,000 and the budget metrics' update; on request
+(``--sections xla``) an export of tfrank's XLA programs for a replay by jaxlib. Writes
 ``results.json`` (raw medians), ``results.md`` (ratio tables) and PNG plots to
 ``--out``; ``--quick`` is a tiny run.
 
@@ -14,7 +15,9 @@ Importing this module is cheap (no TensorFlow): `register` only adds the parser.
 
 import argparse
 
-SECTIONS = ("cases", "family", "fit", "memory", "budget")
+DEFAULT_SECTIONS = ("cases", "family", "fit", "memory", "budget")
+# xla: export tfrank's XLA programs for a replay where jaxlib runs (tfrank/bench/xla_export.py); opt-in.
+SECTIONS = DEFAULT_SECTIONS + ("xla",)
 
 
 def _positive_ints(text):
@@ -55,7 +58,8 @@ def register(subparsers):
     )
     parser.add_argument("--out", default="tfrank-bench", help="output folder (default ./tfrank-bench)")
     parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
-                        help="where TensorFlow runs (default cpu); gpu fails if no GPU is visible")
+                        help="where TensorFlow runs (default cpu); gpu: TensorFlow's own GPU runtime, "
+                             "untested so far on a GPU, and fails if no GPU is visible")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, few repeats (a smoke test)")
     sizes = parser.add_argument_group("sizes (any of these replaces the standard plan by their product)")
     sizes.add_argument("--batch", type=_positive_ints, help="lists per batch B, e.g. 256,1024")
@@ -68,8 +72,10 @@ def register(subparsers):
                         help="cap B so that B*N stays at most this (default 16777216 in the standard plan)")
     parser.add_argument("--impls", type=_choices(tuple(impls.BY_NAME)), default=tuple(impls.BY_NAME),
                         help="implementations to compare (default all): " + ",".join(impls.BY_NAME))
-    parser.add_argument("--sections", type=_choices(SECTIONS), default=SECTIONS,
-                        help="what to run (default all): " + ",".join(SECTIONS))
+    parser.add_argument("--sections", type=_choices(SECTIONS), default=DEFAULT_SECTIONS,
+                        help="what to run (default " + ",".join(DEFAULT_SECTIONS) + "); xla writes OUT/xla-bundle "
+                             "(HLO of each program, input recipes, TensorFlow's values) and replays it with "
+                             "jaxlib on the CPU when jax is installed")
     parser.add_argument("--repeats", type=_positive_ints, default=(7,), help="rounds per case (default 7)")
     parser.add_argument("--budget-seconds", type=_positive_float, default=1.0,
                         help="at most this many seconds of samples per implementation and case (default 1)")

@@ -168,9 +168,23 @@ def markdown(results):
         lines += _memory_table(results["memory"])
     if results.get("budget"):
         lines += _budget_table(results["budget"])
+    if results.get("xla"):
+        lines += _xla_lines(results["xla"])
     for plot in results.get("plots", []):
         lines.append(f"![{plot}]({plot})")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _xla_lines(xla):
+    lines = ["### XLA programs for a replay by jaxlib", "",
+             f"{xla['programs']} programs exported to `{xla['bundle']}` ({xla['mib']:.1f} MiB).", ""]
+    if xla.get("replay"):
+        state = "all agree" if not xla["failures"] else f"{len(xla['failures'])} MISMATCHES"
+        lines += [f"Replayed by jaxlib {xla['jaxlib']} on the CPU ({xla['replay_seconds']} s): values vs "
+                  f"TensorFlow's: {state}; tables in `{xla['replay']}/results.md`.", ""]
+    else:
+        lines += ["Not replayed here (jax is not installed).", ""]
+    return lines
 
 
 # === Plots ===

@@ -7,7 +7,8 @@ import platform
 import sys
 import time
 
-from tfrank.bench import SECTIONS, budget, cells, family, fit, impls, memory, plan, report, timing
+from tfrank.bench import DEFAULT_SECTIONS, SECTIONS, budget, cells, family, fit, impls, memory, plan, report, timing
+from tfrank.bench import xla_export
 
 SIZE_OPTIONS = ("batch", "items", "k", "relevant", "formats", "modes")
 
@@ -67,7 +68,7 @@ def command_line(args):
             parts.append(f"--{name.replace('_', '-')} {','.join(str(v) for v in value)}")
     for name, default in (("impls", tuple(impls.BY_NAME)), ("sections", None), ("repeats", (7,))):
         value = getattr(args, name)
-        if default is not None and value != default or name == "sections" and len(value) < len(SECTIONS):
+        if default is not None and value != default or name == "sections" and value != DEFAULT_SECTIONS:
             parts.append(f"--{name} {','.join(str(v) for v in value)}")
     for name, default in (("budget_seconds", 1.0), ("max_call_seconds", 5.0), ("max_gib", 2.0), ("seed", 0)):
         if getattr(args, name) != default:
@@ -129,6 +130,8 @@ def run(args):
         "memory": ("memory, one fresh process per row:", lambda: memory.run(device, quick=args.quick, say=_say)),
         "budget": ("PrecisionAtBudget update:",
                    lambda: budget.run(device, limits, quick=args.quick, say=_say, seed=args.seed)),
+        "xla": ("XLA programs for a replay by jaxlib:",
+                lambda: xla_export.run(args.out, quick=args.quick, say=_say, seed=args.seed)),
     }
     results["section_seconds"] = {}
     for name in SECTIONS:
@@ -148,6 +151,7 @@ def run(args):
          f"({results['wall_seconds']} s)")
     wrong = cells.check_agreement(results.get("cases", []))
     wrong += [row for row in results.get("family", []) if not row["agree"]]
+    wrong += results.get("xla", {}).get("failures", [])
     if wrong:
         print(f"tfrank bench: implementations disagree on the metric value in {len(wrong)} case(s); see results.md",
               file=sys.stderr)

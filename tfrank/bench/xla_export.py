@@ -1,0 +1,247 @@
+"""Exports tfrank's XLA programs for the replay benchmark (``tfrank bench --sections xla``).
+
+On a GPU, Keras compiles ``model.fit``'s steps with XLA, so what a GPU user runs is
+tfrank's XLA program. This module writes that program, as TensorFlow compiles it, to
+a *bundle* that a machine with jaxlib but no TensorFlow can compile and time
+(``xla_replay.py`` with its helpers, copied into the bundle):
+
+- ``NAME.hlo.pb``: the HloModuleProto of ``tf.function(fn, jit_compile=True)``
+  (``experimental_get_compiler_ir(...)(stage="hlo_serialized")``), with every ``copy``
+  instruction rewritten as a same-shape ``reshape`` (jaxlib 0.11 refuses ``copy`` when
+  converting to StableHLO; the two are the same value);
+- ``manifest.json``: per program, the recipe of each parameter (`xla_inputs`), the
+  input/output aliases (train steps donate their variables), TensorFlow's outputs
+  (``expected.npz``, or a checksum for large ones) and the tolerance of the check.
+
+Adding a program is one `Program` line in `PROGRAMS` (train steps: `xla_train`).
+"""
+
+import dataclasses
+import json
+import os
+import shutil
+
+import numpy as np
+
+from tfrank.bench import xla_inputs
+
+FORMAT = 1
+MAX_STORED = 1 << 16  # outputs with more elements are checked by checksum
+SHAPES = {
+    "headline": {"batch": 1024, "items": 10_000, "k": 10, "relevant": 5},
+    "seed": {"batch": 8192, "items": 1_000, "k": 10, "relevant": 5},
+    "large": {"batch": 64, "items": 1_000_000, "k": 10, "relevant": 5},
+    "tiny": {"batch": 8, "items": 64, "k": 5, "relevant": 3},
+}
+FULL_SHAPES = ("headline", "seed", "large")
+
+
+# === The programs under test: fn(k) returns a function of the named input arrays ===
+
+
+def _read_pass(k):
+    import tensorflow as tf
+
+    return lambda scores: tf.reduce_max(scores, axis=1)
+
+
+def _launch_floor(k):
+    """Reads one score: its time is the cost of launching a program through the replayer, the floor
+    under every other figure of its group (one near it is bound by launching, not by the device)."""
+    return lambda scores: scores[:, 0] + 1.0
+
+
+def _top_k_gather(k):
+    """What a user writes by hand: top-k indices, then the labels at them."""
+    import tensorflow as tf
+
+    def precision(dense, scores):
+        _, indices = tf.math.top_k(scores, k=k)
+        return tf.reduce_sum(tf.gather(dense, indices, batch_dims=1), axis=1) / k
+
+    return precision
+
+
+def _op(name, **options):
+    def build(k):
+        from tfrank import ops
+
+        function = getattr(ops, name)
+        return lambda y_true, y_pred: function(y_true, y_pred, k, **options)
+
+    return build
+
+
+def _five(k):
+    from tfrank import ops
+
+    metrics = ["precision", "recall", "mrr", "map", "ndcg"]
+    return lambda y_true, y_pred: ops.ranking_metrics(y_true, y_pred, k, metrics=metrics)
+
+
+@dataclasses.dataclass(frozen=True)
+class Program:
+    """One program of the bundle: ``build(k)`` gives a TF function of the arrays ``inputs``."""
+
+    name: str
+    inputs: tuple
+    build: object
+    shapes: tuple = FULL_SHAPES
+    role: str = "metric"  # "baseline" (read pass, plain top_k) or "metric"
+    tolerance: float = 1e-5
+
+
+PROGRAMS = (
+    Program("read_pass", ("scores",), _read_pass, role="baseline"),
+    Program("launch_floor", ("scores",), _launch_floor, role="baseline"),
+    Program("top_k_gather", ("dense", "scores"), _top_k_gather, role="baseline"),
+    Program("precision_dense", ("dense", "scores"), _op("precision_at_k")),
+    Program("precision_ids", ("ids", "scores"), _op("precision_at_k")),
+    Program("precision_class", ("class", "scores"), _op("precision_at_k"), shapes=("headline", "seed")),
+    Program("ndcg_dense", ("dense", "scores"), _op("ndcg_at_k"), shapes=("headline",)),
+    Program("precision_dense_expected", ("dense", "scores"), _op("precision_at_k", ties="expected"),
+            shapes=("headline",)),
+    Program("precision_ids_expected", ("ids", "scores"), _op("precision_at_k", ties="expected"),
+            shapes=("headline",)),
+    Program("ranking_metrics_5", ("dense", "scores"), _five, shapes=("headline",)),
+)
+
+
+# === HLO helpers ===
+
+
+def hlo_module_proto():
+    """TensorFlow's copy of XLA's ``HloModuleProto`` message class."""
+    from tensorflow.compiler.xla.service import hlo_pb2
+
+    return hlo_pb2.HloModuleProto
+
+
+def prepare_hlo(serialized):
+    """``(bytes, copies rewritten, aliases)``: ``copy`` -> same-shape ``reshape``; the aliases
+    as ``[output index, parameter number]`` pairs from the module's ``input_output_alias``."""
+    module = hlo_module_proto().FromString(serialized)
+    copies = 0
+    for computation in module.computations:
+        for instruction in computation.instructions:
+            if instruction.opcode == "copy":
+                instruction.opcode = "reshape"
+                copies += 1
+    aliases = []
+    for entry in module.input_output_alias.entries:
+        if len(entry.output_shape_index) != 1 or len(entry.parameter_shape_index):
+            raise ValueError(f"unsupported input_output_alias entry in {module.name}: {entry}")
+        aliases.append([int(entry.output_shape_index[0]), int(entry.parameter_number)])
+    return module.SerializeToString(), copies, aliases
+
+
+def describe(array):
+    return {"shape": list(np.shape(array)), "dtype": str(np.asarray(array).dtype)}
+
+
+def expected_entry(key, array, stored):
+    """The manifest's record of one output; small outputs go to ``stored[key]``."""
+    entry = describe(array)
+    if np.size(array) <= MAX_STORED:
+        stored[key] = np.asarray(array)
+        entry["stored"] = key
+    else:
+        entry["checksum"] = xla_inputs.checksum(array)
+    return entry
+
+
+def export_function(fn, args, name, bundle, stored):
+    """Writes ``name.hlo.pb`` for ``tf.function(fn, jit_compile=True)`` at ``args``; returns
+    ``(record, compiled function)`` where the record lacks parameters and outputs."""
+    import tensorflow as tf
+
+    compiled = tf.function(fn, jit_compile=True)
+    serialized = compiled.experimental_get_compiler_ir(*args)(stage="hlo_serialized")
+    hlo, copies, aliases = prepare_hlo(serialized)
+    path = f"{name}.hlo.pb"
+    with open(os.path.join(bundle, path), "wb") as out:
+        out.write(hlo)
+    return {"name": name, "hlo": path, "copies_rewritten": copies, "aliases": aliases}, compiled
+
+
+# === The bundle ===
+
+
+def ranking_recipes(shape, seed):
+    size = SHAPES[shape]
+    top = max(4 * size["k"], 2 * size["relevant"])
+    return xla_inputs.ranking_recipes(size["batch"], size["items"], size["relevant"], top, seed)
+
+
+def export_program(program, shape, bundle, stored, seed, cache):
+    """Exports one (program, shape); returns its manifest record."""
+    import tensorflow as tf
+
+    recipes = ranking_recipes(shape, seed)
+    arrays = [xla_inputs.make(recipes[name], cache) for name in program.inputs]
+    size = SHAPES[shape]
+    name = f"{program.name}-{shape}"
+    fn = program.build(size["k"])
+    record, compiled = export_function(fn, [tf.constant(a) for a in arrays], name, bundle, stored)
+    outputs = tf.nest.flatten(compiled(*[tf.constant(a) for a in arrays]))
+    record.update(
+        program=program.name, group=shape, role=program.role, kind="function", tolerance=program.tolerance,
+        size=size, parameters=[{**describe(a), "recipe": recipes[n], "checksum": xla_inputs.checksum(a)}
+                               for n, a in zip(program.inputs, arrays)],
+        outputs=[expected_entry(f"{name}/{i}", o.numpy(), stored) for i, o in enumerate(outputs)],
+    )
+    return record
+
+
+def export(bundle, shapes=FULL_SHAPES, train=("multihot", "classes"), seed=0, say=print, programs=PROGRAMS):
+    """Writes the bundle (HLO files, manifest.json, expected.npz, the replayer); returns the manifest."""
+    import tensorflow as tf
+
+    from tfrank.bench import xla_train
+
+    os.makedirs(bundle, exist_ok=True)
+    stored, records = {}, []
+    for shape in shapes:
+        cache = {}
+        for program in programs:
+            if shape in program.shapes or shape == "tiny":
+                say(f"  export {program.name} at {shape} {SHAPES[shape]}")
+                records.append(export_program(program, shape, bundle, stored, seed, cache))
+    for setup in train:  # "multihot" (every variant) or "multihot/tfrank" (one)
+        name, _, variant = setup.partition("/")
+        records += xla_train.export_setup(name, bundle, stored, seed, say=say, only=(variant,) if variant else None)
+    np.savez(os.path.join(bundle, "expected.npz"), **stored)
+    manifest = {"format": FORMAT, "tensorflow": tf.__version__, "seed": seed, "programs": records}
+    with open(os.path.join(bundle, "manifest.json"), "w") as out:
+        json.dump(manifest, out, indent=1)
+    here = os.path.dirname(os.path.abspath(__file__))
+    for module in ("xla_inputs.py", "xla_replay.py", "xla_report.py", "xla_timing.py"):
+        shutil.copyfile(os.path.join(here, module), os.path.join(bundle, module))
+    total = sum(os.path.getsize(os.path.join(bundle, f)) for f in os.listdir(bundle))
+    say(f"  wrote {len(records)} programs to {bundle} ({total / 2**20:.1f} MiB)")
+    return manifest
+
+
+def run(out, quick=False, say=print, seed=0):
+    """``tfrank bench --sections xla``: exports ``out/xla-bundle`` and, where jax is installed,
+    replays it on the CPU into ``out/xla-replay-cpu``; returns a summary for results.json."""
+    import importlib.util
+
+    bundle = os.path.join(out, "xla-bundle")
+    if quick:
+        manifest = export(bundle, shapes=("tiny",), train=("tiny", "tiny_classes"), seed=seed, say=say)
+    else:
+        manifest = export(bundle, seed=seed, say=say)
+    mib = sum(os.path.getsize(os.path.join(bundle, f)) for f in os.listdir(bundle)) / 2**20
+    summary = {"bundle": bundle, "programs": len(manifest["programs"]), "mib": round(mib, 2), "failures": []}
+    if importlib.util.find_spec("jax") is None:
+        say("  jax is not installed: the bundle is not replayed here")
+        return summary
+    from tfrank.bench import xla_replay
+
+    replay_out = os.path.join(out, "xla-replay-cpu")
+    results = xla_replay.replay(bundle, replay_out, rounds=3 if quick else 7, min_sample=0.005 if quick else 0.05,
+                                say=say)
+    summary.update(replay=replay_out, failures=results["failures"], targets=results["targets"],
+                   jaxlib=results["environment"]["jaxlib"], replay_seconds=results["wall_seconds"])
+    return summary

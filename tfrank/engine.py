@@ -47,9 +47,13 @@ def compute(requests, y_true, y_pred, *, mask=None, label_format=None, empty="sk
     lists = inputs.normalize(y_true, y_pred, mask=mask, label_format=label_format)
     cutoffs = [k for _, ks, _ in requests for k in ks]
     depth = None if None in cutoffs else max(cutoffs)  # None: rank the whole list
-    ranked = ranking.rank(lists, depth, ties=ties)
+    return evaluate(requests, ranking.rank(lists, depth, ties=ties), empty)
+
+
+def evaluate(requests, ranked, empty):
+    """Per-list values ``[B, C]`` and which lists count, from any producer of a `Ranked` view."""
     columns = [DEFINITIONS[metric].fn(ranked, ks, **options) for metric, ks, options in requests]
-    return apply_empty(tf.cast(tf.concat(columns, axis=1), tf.float32), lists, empty)
+    return apply_empty(tf.cast(tf.concat(columns, axis=1), tf.float32), ranked.lists, empty)
 
 
 def apply_empty(values, lists, empty):

@@ -68,6 +68,10 @@ class RankingMetric(keras.metrics.Metric):
             empty=self.empty,
             ties=self.ties,
         )
+        self._accumulate(values, countable, sample_weight)
+
+    def _accumulate(self, values, countable, sample_weight):
+        """Adds per-list ``values`` ``[B, C]`` of the ``countable`` lists, weighted, to the state."""
         weights, checks = inputs.list_weights(sample_weight, values)
         # A list of weight 0 is left out, even a NaN one (as a budget metric's example of
         # weight 0); a NaN weight counts, so it poisons the result.

@@ -19,6 +19,7 @@ from tfrank.reference.metrics import (
     recall_at_k,
     weighted_mean,
 )
+from tfrank.reference.retrieval import retrieval_metrics, retrieval_scores
 
 __all__ = [
     "dcg_at_k",
@@ -32,5 +33,7 @@ __all__ = [
     "r_precision",
     "recall_at_budget",
     "recall_at_k",
+    "retrieval_metrics",
+    "retrieval_scores",
     "weighted_mean",
 ]

@@ -62,10 +62,11 @@ def _rows(ids, lookup, n_candidates, arg, checks):
     """Index rows ``[B, W]`` int32 of ids (through ``lookup`` when given), and bad lists ``[B]``."""
     if lookup is not None:
         sorted_ids, order = lookup
-        at = tf.clip_by_value(tf.searchsorted(sorted_ids, tf.reshape(ids, [-1])), 0, n_candidates - 1)
-        at = tf.reshape(at, tf.shape(ids))
+        at = tf.searchsorted(sorted_ids[None, :], tf.reshape(ids, [1, -1]), out_type=tf.int64)
+        at = tf.reshape(tf.clip_by_value(at, 0, n_candidates - 1), tf.shape(ids))
         known = tf.equal(tf.gather(sorted_ids, at), ids)
-        rows = tf.where(known, tf.gather(order, at), tf.where(ids == -1, -1, n_candidates))
+        missing = tf.where(ids == -1, tf.constant(-1, tf.int64), tf.constant(n_candidates, tf.int64))
+        rows = tf.where(known, tf.gather(order, at), missing)
         items = "ids found in candidate_ids or -1 for padding (N: number of candidates)"
     else:
         rows = ids

@@ -110,8 +110,8 @@ def retrieval_top_k(queries, candidates, k, *, chunk=DEFAULT_CHUNK, exclude=None
     """Top ``k`` candidates of each query by ``queries @ candidates^T``, never ``[B, M]``.
 
     Args:
-        queries: ``[B, d]`` float32 query embeddings.
-        candidates: ``[M, d]`` float32 candidate embeddings, M and d static.
+        queries: ``[B, d]`` float query embeddings (scored in float32).
+        candidates: ``[M, d]`` float candidate embeddings, M and d static.
         k: a Python int in [1, M].
         chunk: candidates scored at a time (a Python int, need not divide M; raised to k,
             lowered to M).
@@ -129,6 +129,7 @@ def retrieval_top_k(queries, candidates, k, *, chunk=DEFAULT_CHUNK, exclude=None
     >>> top.values.numpy().tolist(), top.indices.numpy().tolist()
     ([[9.0, 7.0]], [[3, 1]])
     """
+    queries, candidates = embeddings(queries), embeddings(candidates)
     _check(queries, candidates, k, chunk)
     chunk = effective_chunk(chunk, k, candidates.shape[0])
 
@@ -158,6 +159,8 @@ def count_ties(queries, candidates, threshold, relevant, k, *, chunk=DEFAULT_CHU
 
     Returns: ``(size [B], relevant [B])`` float32.
     """
+    queries, candidates = embeddings(queries), embeddings(candidates)
+    _check(queries, candidates, k, chunk)
     chunk = effective_chunk(chunk, k, candidates.shape[0])
     threshold = threshold[:, None]
 

@@ -1,8 +1,11 @@
 """Labels of a retrieval batch: relevant candidate ids and excluded ones, checked and normalised.
 
 ``y_true`` holds the relevant candidates of each query: class ids ``[B]`` / ``[B, 1]``,
-ids ``[B, R]`` padded with -1, or a ``tf.RaggedTensor``; inside ``model.fit`` it may be
-a dict ``{"labels": ..., "exclude": ...}`` (no keyword reaches a metric there). The
+ids ``[B, R]`` padded with -1, or a ``tf.RaggedTensor``; with it, the exclusions come as
+the keyword ``exclude=``, as a dict ``{"labels": ..., "exclude": ...}``, or, inside
+``model.fit`` (where no keyword reaches a metric, and Keras 3 flattens a dict ``y`` of
+a one-output model and passes on its first entry only), as the last
+``exclude_columns`` columns of one ``[B, R + E]`` tensor. The
 exclusion ids ``[B, E]`` (padded with -1) name candidates a query must not be judged on
 (items the user has already seen): they leave the ranking and the relevant set.
 
@@ -31,15 +34,24 @@ class Labels:
     checks: tuple
 
 
-def split(y_true, exclude):
-    """``(labels, exclude)`` from ``y_true`` or a dict ``{"labels", "exclude"}``."""
-    if not isinstance(y_true, dict):
+def split(y_true, exclude, exclude_columns=0):
+    """``(labels, exclude)`` from ``y_true``, a dict ``{"labels", "exclude"}``, or, with
+    ``exclude_columns=E``, a ``[B, R + E]`` tensor whose last E columns are the exclusions."""
+    if isinstance(y_true, dict):
+        if "labels" not in y_true or set(y_true) - {"labels", "exclude"}:
+            raise validation.invalid("y_true", y_true, "a tensor or a dict with keys 'labels' and optionally 'exclude'")
+        y_true, packed = y_true["labels"], y_true.get("exclude")
+    elif exclude_columns:
+        y_true = tf.convert_to_tensor(y_true)  # a ragged y_true cannot carry columns
+        if y_true.shape.rank != 2 or (y_true.shape[1] is not None and y_true.shape[1] <= exclude_columns):
+            valid = f"ids [batch, R + E] whose last E = exclude_columns = {exclude_columns} columns are exclusions"
+            raise validation.invalid("y_true", y_true, valid)
+        y_true, packed = y_true[:, :-exclude_columns], y_true[:, -exclude_columns:]
+    else:
         return y_true, exclude
-    if "labels" not in y_true or set(y_true) - {"labels", "exclude"}:
-        raise validation.invalid("y_true", y_true, "a tensor or a dict with keys 'labels' and optionally 'exclude'")
-    if exclude is not None and y_true.get("exclude") is not None:
-        raise validation.invalid("exclude", exclude, "None when y_true already carries an 'exclude' entry")
-    return y_true["labels"], y_true.get("exclude", exclude)
+    if exclude is not None and packed is not None:
+        raise validation.invalid("exclude", exclude, "None when y_true already carries the exclusions")
+    return y_true, packed if packed is not None else exclude
 
 
 def _id_matrix(values, arg, checks):
@@ -83,9 +95,9 @@ def _n_distinct(rows):
     return count_true(fresh)
 
 
-def normalize(y_true, n_candidates, *, exclude=None, lookup=None, batch=None):
+def normalize(y_true, n_candidates, *, exclude=None, exclude_columns=0, lookup=None, batch=None):
     """Checks and normalises one batch's labels into `Labels` (``batch``: y_pred's batch size)."""
-    y_true, exclude = split(y_true, exclude)
+    y_true, exclude = split(y_true, exclude, exclude_columns)
     checks = []
     relevant, bad = _rows(_id_matrix(y_true, "y_true", checks), lookup, n_candidates, "y_true", checks)
     if batch is not None:

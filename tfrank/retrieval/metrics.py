@@ -31,9 +31,10 @@ class RetrievalMetrics(RankingMetrics):
 
     NOTE: memory is O(B (K + chunk)) beyond the index: the corpus is scored ``[B, chunk]``
     at a time and a running top-K is merged (never ``[B, M]``); every compared score comes
-    from the same chunk matmul. Exclusion ids ``[B, E]`` (padded with -1; keyword
-    ``exclude=`` or, in ``fit``, ``y_true={"labels": ..., "exclude": ...}``) remove
-    candidates from both the ranking and the relevant set. The index is recomputed from
+    from the same chunk matmul. Exclusion ids ``[B, E]`` (padded with -1) remove
+    candidates from both the ranking and the relevant set: keyword ``exclude=``, or in
+    ``fit`` (no keyword reaches a metric there) the last ``exclude_columns`` columns
+    of ``y_true``. The index is recomputed from
     ``candidate_model`` at every ``reset_state()`` (Keras resets metrics at the start of
     each evaluation and each epoch), so ``val_`` values use the current candidate tower.
     ``empty``, ``ties`` (``"expected"`` adds a second pass over the corpus), NaN (a NaN
@@ -52,6 +53,8 @@ class RetrievalMetrics(RankingMetrics):
         similarity: ``"dot"`` (default) or ``"cosine"``.
         chunk: candidates scored at a time (default 8192; raised to k, need not divide M).
         batch_size: batch size for running ``candidate_model`` over array features.
+        exclude_columns: E > 0: ``y_true`` is ``[B, R + E]``, its last E columns the
+            exclusion ids (the way to pass them through ``model.fit``).
         name: default ``"retrieval_metrics"`` (log names unprefixed); another name
             prefixes every log name.
         empty, ties, dtype, and the options denominator, normalizer, gain: as in
@@ -86,6 +89,7 @@ class RetrievalMetrics(RankingMetrics):
         num_candidates=None,
         dim=None,
         with_candidate_ids=False,
+        exclude_columns=0,
         name=None,
         dtype=None,
         empty="skip",
@@ -93,6 +97,8 @@ class RetrievalMetrics(RankingMetrics):
         **options,
     ):
         validation.check_choice("similarity", similarity, scoring.SIMILARITIES)
+        if not isinstance(exclude_columns, int) or isinstance(exclude_columns, bool) or exclude_columns < 0:
+            raise validation.invalid("exclude_columns", exclude_columns, "a non-negative int (columns of y_true)")
         if not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1:
             raise validation.invalid("chunk", chunk, "a positive int (candidates scored at a time)")
         cutless = [m for m in validation.check_metrics(metrics, engine.METRICS) if not DEFINITIONS[m].cutoff]
@@ -111,10 +117,11 @@ class RetrievalMetrics(RankingMetrics):
             raise validation.invalid("k", k, f"at most the number of candidates M = {num_candidates}")
         super().__init__(k, metrics, name=name or _DEFAULT_NAME, dtype=dtype, label_format="ids", empty=empty, ties=ties, **options)
         self.similarity, self.chunk, self.batch_size = similarity, chunk, batch_size
+        self.exclude_columns = exclude_columns
         self._shape = (int(num_candidates), int(dim))
         # A plain tf.Variable: read by the compiled update, not part of the saved metric state.
         self._index = tf.Variable(tf.zeros(self._shape), trainable=False, name="candidate_index")
-        self._lookup = None
+        self._lookup, self._filled = None, False
         if candidate_ids is not None or with_candidate_ids:
             rows = np.arange(num_candidates, dtype=np.int64)
             self._lookup = (tf.Variable(rows, trainable=False), tf.Variable(rows, trainable=False))
@@ -128,6 +135,7 @@ class RetrievalMetrics(RankingMetrics):
         embeddings = tf.convert_to_tensor(embeddings)
         index.check_embeddings(embeddings, self._shape)
         self._index.assign(scoring.embeddings(embeddings, self.similarity))
+        self._filled = True
         if candidate_ids is not None:
             if self._lookup is None:
                 raise validation.invalid("candidate_ids", candidate_ids, "None for a metric built without candidate_ids")
@@ -146,13 +154,25 @@ class RetrievalMetrics(RankingMetrics):
     # === Streaming ===
 
     def update_state(self, y_true, y_pred, sample_weight=None, exclude=None):
+        if not self._filled:  # e.g. restored from a config: never a silent number from a zero index
+            raise ValueError(
+                f"{self.name} holds no candidates yet: call set_candidates(embeddings) first "
+                "(candidates are not saved with the metric's config)"
+            )
         queries = tf.convert_to_tensor(y_pred)
         if not queries.dtype.is_floating or queries.shape.rank != 2 or queries.shape[1] != self._shape[1]:
             valid = f"float query embeddings [batch, d] with d = {self._shape[1]}, the candidates' d"
             raise validation.invalid("y_pred", queries, valid, ValueError if queries.dtype.is_floating else TypeError)
         queries = scoring.embeddings(queries, self.similarity)  # half precision: scored in float32
         n_candidates = self._shape[0]
-        labels = inputs.normalize(y_true, n_candidates, exclude=exclude, lookup=self._lookup, batch=tf.shape(queries)[0])
+        labels = inputs.normalize(
+            y_true,
+            n_candidates,
+            exclude=exclude,
+            exclude_columns=self.exclude_columns,
+            lookup=self._lookup,
+            batch=tf.shape(queries)[0],
+        )
         depth = max(k for _, ks, _ in self._requests for k in ks)
         candidates = tf.ensure_shape(tf.convert_to_tensor(self._index), self._shape)
         ranked = ranking.rank_corpus(queries, candidates, labels, depth, chunk=self.chunk, ties=self.ties)
@@ -173,5 +193,6 @@ class RetrievalMetrics(RankingMetrics):
             num_candidates=self._shape[0],
             dim=self._shape[1],
             with_candidate_ids=self._lookup is not None,
+            exclude_columns=self.exclude_columns,
         )
         return config

@@ -11,7 +11,7 @@ import tensorflow as tf
 
 import tfrank
 from tfrank import reference
-from tfrank.retrieval import retrieval_top_k
+from tfrank.retrieval import retrieval_metrics, retrieval_top_k
 
 FAMILY = ["precision", "recall", "f1", "hit_rate", "mrr", "map", "ndcg", "dcg"]
 M, D, B = 37, 4, 13
@@ -152,6 +152,42 @@ def test_options_match_reference(options):
     metric = tfrank.RetrievalMetrics(candidates, k=[1, 5, 20], metrics=FAMILY, chunk=6, **options)
     metric.update_state(labels(rows, "ids"), queries, exclude=exclude)
     assert_results(metric.result(), expected(rows, queries, candidates, [1, 5, 20], metrics=FAMILY, exclude=exclude, **options))
+
+
+@pytest.mark.parametrize("ties", ["first", "expected"])
+def test_functional_per_query_values_match_reference(ties):
+    """Per query, NaN where a query is skipped (its relevant candidate excluded) or poisoned."""
+    queries, candidates, rows, exclude = corpus(10)
+    queries[4, 1] = np.nan
+    got = retrieval_metrics(labels(rows, "ragged"), queries, candidates, [2, 9], metrics=FAMILY, exclude=exclude,
+                            chunk=5, ties=ties)
+    wanted = reference.retrieval_metrics(rows, queries, candidates, [2, 9], metrics=FAMILY, exclude=exclude, ties=ties)
+    assert set(got) == set(wanted)
+    for name, values in wanted.items():
+        np.testing.assert_allclose(np.asarray(got[name]), values, atol=1e-6, equal_nan=True, err_msg=name)
+    assert np.isnan(wanted["recall_at_2"][[1, 4]]).all()
+
+
+def test_candidate_sources_agree():
+    """Embeddings as an array, as a dataset of batches, or features through a candidate tower."""
+    import keras
+
+    queries, candidates, rows, _ = corpus(11)
+    features = np.random.default_rng(11).normal(size=(M, 3)).astype(np.float32)
+    tower = keras.layers.Dense(D)
+    embedded = np.asarray(tower(features))
+    y = labels(rows, "ids")
+    sources = [
+        {"candidates": embedded},
+        {"candidates": tf.data.Dataset.from_tensor_slices(embedded).batch(10)},
+        {"candidates": features, "candidate_model": tower, "batch_size": 8},
+        {"candidates": tf.data.Dataset.from_tensor_slices(features).batch(16), "candidate_model": tower},
+    ]
+    wanted = expected(rows, queries, embedded, [4], metrics=["recall", "mrr"])
+    for source in sources:
+        metric = tfrank.RetrievalMetrics(k=4, metrics=["recall", "mrr"], chunk=9, **source)
+        metric.update_state(y, queries)
+        assert_results(metric.result(), wanted)
 
 
 def test_candidate_ids_half_precision_and_a_single_metric_name():

@@ -5,7 +5,8 @@ Compared on the same inputs, case by case: tfrank; its NumPy reference
 ``np.argpartition``; keras-rs ``PrecisionAtK``; Keras ``Precision(top_k=K)``; and one
 read pass over y_pred (``tf.reduce_max``), the limit proxy. Also `RankingMetrics`
 against one metric object per metric, the overhead of tfrank metrics in a ``model.fit``
-epoch, peak memory at N = 1,000,000 and the budget metrics' update. Writes
+epoch, peak memory at N = 1,000,000, the budget metrics' update and retrieval over a
+whole candidate corpus (``--retrieval-items`` sets its corpus sizes M). Writes
 ``results.json`` (raw medians), ``results.md`` (ratio tables) and PNG plots to
 ``--out``; ``--quick`` is a tiny run.
 
@@ -14,7 +15,7 @@ Importing this module is cheap (no TensorFlow): `register` only adds the parser.
 
 import argparse
 
-SECTIONS = ("cases", "family", "fit", "memory", "budget")
+SECTIONS = ("cases", "family", "fit", "memory", "budget", "retrieval")
 
 
 def _positive_ints(text):
@@ -70,6 +71,8 @@ def register(subparsers):
                         help="implementations to compare (default all): " + ",".join(impls.BY_NAME))
     parser.add_argument("--sections", type=_choices(SECTIONS), default=SECTIONS,
                         help="what to run (default all): " + ",".join(SECTIONS))
+    parser.add_argument("--retrieval-items", type=_positive_ints, default=None,
+                        help="corpus sizes M of the retrieval section, e.g. 100000,1000000 (default 100000)")
     parser.add_argument("--repeats", type=_positive_ints, default=(7,), help="rounds per case (default 7)")
     parser.add_argument("--budget-seconds", type=_positive_float, default=1.0,
                         help="at most this many seconds of samples per implementation and case (default 1)")

@@ -7,7 +7,7 @@ import platform
 import sys
 import time
 
-from tfrank.bench import SECTIONS, budget, cells, family, fit, impls, memory, plan, report, timing
+from tfrank.bench import SECTIONS, budget, cells, family, fit, impls, memory, plan, report, retrieval, timing
 
 SIZE_OPTIONS = ("batch", "items", "k", "relevant", "formats", "modes")
 
@@ -61,7 +61,7 @@ def command_line(args):
         parts.append("--quick")
     if args.device != "cpu":
         parts.append(f"--device {args.device}")
-    for name in SIZE_OPTIONS + ("max_elements",):
+    for name in SIZE_OPTIONS + ("max_elements", "retrieval_items"):
         value = getattr(args, name)
         if value is not None:
             parts.append(f"--{name.replace('_', '-')} {','.join(str(v) for v in value)}")
@@ -129,6 +129,9 @@ def run(args):
         "memory": ("memory, one fresh process per row:", lambda: memory.run(device, quick=args.quick, say=_say)),
         "budget": ("PrecisionAtBudget update:",
                    lambda: budget.run(device, limits, quick=args.quick, say=_say, seed=args.seed)),
+        "retrieval": ("retrieval over a whole corpus (one child process per row):",
+                      lambda: retrieval.run(device, limits, quick=args.quick, say=_say, seed=args.seed,
+                                            corpus=args.retrieval_items)),
     }
     results["section_seconds"] = {}
     for name in SECTIONS:

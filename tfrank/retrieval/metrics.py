@@ -10,9 +10,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfrank import engine, validation
-from tfrank.definitions import DEFINITIONS
 from tfrank.metrics import RankingMetrics
-from tfrank.retrieval import index, inputs, ranking, scoring
+from tfrank.retrieval import functional, index, scoring
 
 _DEFAULT_NAME = "retrieval_metrics"
 
@@ -51,7 +50,7 @@ class RetrievalMetrics(RankingMetrics):
         candidate_model: optional tower mapping candidate features to embeddings.
         candidate_ids: optional ``[M]`` distinct int ids of the rows; labels then use them.
         similarity: ``"dot"`` (default) or ``"cosine"``.
-        chunk: candidates scored at a time (default 8192; raised to k, need not divide M).
+        chunk: candidates scored at a time (default 32768; raised to k, need not divide M).
         batch_size: batch size for running ``candidate_model`` over array features.
         exclude_columns: E > 0: ``y_true`` is ``[B, R + E]``, its last E columns the
             exclusion ids (the way to pass them through ``model.fit``).
@@ -99,11 +98,8 @@ class RetrievalMetrics(RankingMetrics):
         validation.check_choice("similarity", similarity, scoring.SIMILARITIES)
         if not isinstance(exclude_columns, int) or isinstance(exclude_columns, bool) or exclude_columns < 0:
             raise validation.invalid("exclude_columns", exclude_columns, "a non-negative int (columns of y_true)")
-        if not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1:
-            raise validation.invalid("chunk", chunk, "a positive int (candidates scored at a time)")
-        cutless = [m for m in validation.check_metrics(metrics, engine.METRICS) if not DEFINITIONS[m].cutoff]
-        if cutless:
-            raise validation.invalid("metrics", metrics, "metrics with a cut-off k (r_precision ranks the whole corpus)")
+        functional.check_chunk(chunk)
+        functional.check_metrics(metrics)
         self._source = None if candidates is None else index.CandidateSource(candidates, candidate_model, batch_size)
         embeddings = None
         if self._source is not None:
@@ -112,9 +108,7 @@ class RetrievalMetrics(RankingMetrics):
             num_candidates, dim = embeddings.shape
         elif num_candidates is None or dim is None:
             raise validation.invalid("candidates", candidates, "candidate embeddings [M, d] or features (or pass num_candidates and dim)")
-        ks = validation.check_k(k)
-        if max(ks) > num_candidates:
-            raise validation.invalid("k", k, f"at most the number of candidates M = {num_candidates}")
+        functional.check_k(k, num_candidates)
         super().__init__(k, metrics, name=name or _DEFAULT_NAME, dtype=dtype, label_format="ids", empty=empty, ties=ties, **options)
         self.similarity, self.chunk, self.batch_size = similarity, chunk, batch_size
         self.exclude_columns = exclude_columns
@@ -159,24 +153,19 @@ class RetrievalMetrics(RankingMetrics):
                 f"{self.name} holds no candidates yet: call set_candidates(embeddings) first "
                 "(candidates are not saved with the metric's config)"
             )
-        queries = tf.convert_to_tensor(y_pred)
-        if not queries.dtype.is_floating or queries.shape.rank != 2 or queries.shape[1] != self._shape[1]:
-            valid = f"float query embeddings [batch, d] with d = {self._shape[1]}, the candidates' d"
-            raise validation.invalid("y_pred", queries, valid, ValueError if queries.dtype.is_floating else TypeError)
-        queries = scoring.embeddings(queries, self.similarity)  # half precision: scored in float32
-        n_candidates = self._shape[0]
-        labels = inputs.normalize(
+        values, countable = functional.compute(
+            self._requests,
             y_true,
-            n_candidates,
+            y_pred,
+            tf.ensure_shape(tf.convert_to_tensor(self._index), self._shape),
             exclude=exclude,
             exclude_columns=self.exclude_columns,
             lookup=self._lookup,
-            batch=tf.shape(queries)[0],
+            similarity=self.similarity,
+            chunk=self.chunk,
+            empty=self.empty,
+            ties=self.ties,
         )
-        depth = max(k for _, ks, _ in self._requests for k in ks)
-        candidates = tf.ensure_shape(tf.convert_to_tensor(self._index), self._shape)
-        ranked = ranking.rank_corpus(queries, candidates, labels, depth, chunk=self.chunk, ties=self.ties)
-        values, countable = engine.evaluate(self._requests, ranked, self.empty)
         self._accumulate(values, countable, sample_weight)
 
     def result_names(self):

@@ -28,7 +28,7 @@ from tfrank import fastrank
 
 RetrievalTopK = collections.namedtuple("RetrievalTopK", ["values", "indices", "poisoned"])
 SIMILARITIES = ("dot", "cosine")
-DEFAULT_CHUNK = 8192
+DEFAULT_CHUNK = 32768  # B x 32768 float32 scores at a time: 128 MiB at B = 1024
 
 
 def embeddings(x, similarity="dot"):
@@ -45,14 +45,13 @@ def embeddings(x, similarity="dot"):
 def _chunk_scores(queries, block, start, exclude):
     """Scores ``[B, c]`` of one chunk starting at candidate ``start``, and its NaN rows ``[B]``.
 
-    Excluded candidates score -inf; a valid -inf is lifted to the lowest float, so that
-    excluded candidates always rank last (as tfrank's masked items do). A NaN score of
+    Excluded candidates score -inf; a valid -inf is then lifted to the lowest float, so
+    that excluded candidates always rank last (as tfrank's masked items do). A NaN score of
     an excluded candidate is ignored.
     """
     scores = tf.matmul(queries, block, transpose_b=True)
-    lowest = tf.float32.min
-    if exclude is None:
-        return tf.maximum(scores, lowest), tf.reduce_any(tf.math.is_nan(scores), axis=1)
+    if exclude is None:  # nothing to rank below a valid -inf: the scores as they are (no copy)
+        return scores, tf.reduce_any(tf.math.is_nan(scores), axis=1)
     size = tf.shape(scores)[1]
     position = exclude - start
     inside = (exclude >= 0) & (position >= 0) & (position < size)
@@ -62,7 +61,7 @@ def _chunk_scores(queries, block, start, exclude):
     marks = tf.scatter_nd(tf.reshape(where, [-1, 2]), tf.reshape(tf.cast(inside, tf.float32), [-1]), tf.shape(scores))
     excluded = marks > 0.0
     nan = tf.reduce_any(tf.math.is_nan(scores) & ~excluded, axis=1)
-    return tf.where(excluded, -float("inf"), tf.maximum(scores, lowest)), nan
+    return tf.where(excluded, -float("inf"), tf.maximum(scores, tf.float32.min)), nan
 
 
 def _scan(queries, candidates, chunk, exclude, first, step):
@@ -82,6 +81,7 @@ def _scan(queries, candidates, chunk, exclude, first, step):
             lambda i, s: (i + 1, fold(i * chunk, chunk, s)),
             (tf.constant(1), state),
             maximum_iterations=n_full - 1,
+            parallel_iterations=1,  # one chunk's scores alive at a time
         )
     if tail:
         state = fold(n_full * chunk, tail, state)

@@ -99,15 +99,6 @@ def test_near_ties_follow_the_chunk_matmul():
     np.testing.assert_array_equal(retrieval_top_k(queries, candidates, 30, chunk=32).indices, whole.indices)
 
 
-def test_xla_top_k_matches_eager_on_exact_ties():
-    queries, candidates, _, exclude = corpus(12, n=50)
-    compiled = tf.function(lambda q, c, e: retrieval_top_k(q, c, 9, chunk=8, exclude=e), jit_compile=True)
-    eager = retrieval_top_k(queries, candidates, 9, chunk=8, exclude=tf.constant(exclude, tf.int32))
-    top = compiled(queries, candidates, tf.constant(exclude, tf.int32))
-    np.testing.assert_array_equal(top.indices, eager.indices)
-    np.testing.assert_array_equal(top.values, eager.values)
-
-
 def test_near_ties_ranks_of_relevant_candidates_come_from_the_chunk_matmul():
     """MRR over near-tied candidates equals the reference on the chunk matmuls' scores: a
     relevant candidate's score is never recomputed apart (q . c_rel differs in the last bits)."""
@@ -296,3 +287,16 @@ def test_set_candidates_checks_the_shape():
     metric = tfrank.RetrievalMetrics(corpus(0)[1], k=3)
     with pytest.raises(ValueError, match=r"embeddings of the index's shape \[37, 4\]"):
         metric.set_candidates(np.zeros((36, 4), np.float32))
+
+
+def test_xla_update_with_ties_expected_candidate_ids_and_exclusions():
+    queries, candidates, rows, exclude = corpus(3)
+    ids = np.arange(M) * 3 + 5
+    # chunk 8: a first chunk, a while loop over three, a tail of 5 (XLA-compiled).
+    metric = tfrank.RetrievalMetrics(candidates, k=[5, 8], metrics=["map", "hit_rate"], chunk=8, ties="expected",
+                                     candidate_ids=ids)
+    y = labels(rows, "ids")
+    update = tf.function(lambda y, q, e: metric.update_state(y, q, exclude=e), jit_compile=True)
+    update(np.where(y >= 0, ids[y], -1), queries, np.where(exclude >= 0, ids[exclude], -1))
+    wanted = expected(rows, queries, candidates, [5, 8], metrics=["map", "hit_rate"], exclude=exclude, ties="expected")
+    assert_results(metric.result(), wanted)

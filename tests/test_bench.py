@@ -26,7 +26,7 @@ def quick_run(tmp_path_factory):
 def test_quick_run_writes_every_output(quick_run):
     code, out, results = quick_run
     assert code == 0
-    assert set(results) >= {"command", "environment", "cases", "family", "fit", "memory", "budget", "plots", "targets"}
+    assert set(results) >= {"command", "environment", "cases", "family", "fit", "memory", "budget", "retrieval", "plots", "targets"}
     assert results["targets"] == []  # --quick has no headline case (B=1024, N=10,000)
     assert results["environment"]["tensorflow"] == tf.__version__
     assert results["environment"]["device_used"].endswith("CPU:0")
@@ -82,6 +82,21 @@ def test_family_fit_memory_and_budget_sections(quick_run):
     assert family["separate_over_combined"] == pytest.approx(
         family["seconds"]["separate"] / family["seconds"]["combined"])
     assert all(set(row["over_read_pass"]) == {"graph", "xla"} for row in results["budget"])
+
+
+def test_retrieval_section(quick_run):
+    """Tiny sizes: every implementation and mode ran, agrees on Recall@K, and has a ratio to its floor."""
+    _, out, results = quick_run
+    (row,) = results["retrieval"]
+    assert (row["batch"], row["corpus"], row["dim"], row["k"]) == (8, 300, 8, 5)
+    keys = {f"{name}/{mode}" for name in ("floor", "tfrank_top_k", "tfrank", "keras_rs") for mode in ("graph", "xla")}
+    assert set(row["impls"]) == keys | {"numpy/numpy"}
+    recalls = [e["recall"] for key, e in row["impls"].items() if not key.startswith("floor")]
+    assert row["agree"] and len(set(recalls)) == 1 and 0.0 < recalls[0] < 1.0
+    assert row["impls"]["floor/xla"]["over_floor"] == 1.0
+    assert row["impls"]["tfrank/graph"]["over_floor"] == pytest.approx(
+        row["impls"]["tfrank/graph"]["seconds"] / row["impls"]["floor/graph"]["seconds"])
+    assert "| 8 | 300 | 8 | 5 | tfrank/xla |" in (out / "results.md").read_text()
 
 
 def test_targets_read_the_headline_rows():

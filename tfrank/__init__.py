@@ -14,6 +14,7 @@ from tfrank import losses, ops, reference  # noqa: E402  (reference: NumPy only,
 from tfrank.budget import PrecisionAtBudget, RecallAtBudget, precision_at_budget, recall_at_budget  # noqa: E402
 from tfrank.metrics import RankingMetric, RankingMetrics  # noqa: E402
 from tfrank.rank_metrics import DCGAtK, MAPAtK, MRRAtK, NDCGAtK  # noqa: E402
+from tfrank.retrieval import RetrievalMetrics  # noqa: E402
 from tfrank.set_metrics import F1AtK, HitRateAtK, PrecisionAtK, RecallAtK, RPrecision  # noqa: E402
 from tfrank.tuner import objective, objectives  # noqa: E402  (imports keras_tuner only when called)
 
@@ -39,6 +40,7 @@ __all__ = [
     "RPrecision",
     "RankingMetrics",
     "RankingMetric",
+    "RetrievalMetrics",
     "PrecisionAtBudget",
     "RecallAtBudget",
     "precision_at_budget",

@@ -65,11 +65,21 @@ def _compute(requests, y_true, y_pred, mask, label_format, empty, ties, item_wei
     lists = inputs.normalize(y_true, y_pred, mask=mask, label_format=label_format, item_weights=item_weights)
     cutoffs = [k for _, ks, _ in requests for k in ks]
     depth = None if None in cutoffs else max(cutoffs)  # None: rank the whole list
-    functions = tuple({options["gain"] for _, _, options in requests if callable(options.get("gain"))})
-    ranked = ranking.rank(lists, depth, ties=ties, gains=ranking.GAINS + functions)
-    columns = [DEFINITIONS[metric].fn(ranked, ks, **options) for metric, ks, options in requests]
-    values, countable = apply_empty(tf.cast(tf.concat(columns, axis=1), tf.float32), lists, empty)
+    ranked = ranking.rank(lists, depth, ties=ties, gains=gain_kinds(requests))
+    values, countable = evaluate(requests, ranked, empty)
     return values, countable, lists
+
+
+def gain_kinds(requests):
+    """The gains the tie groups need: the two named ones and every function given as ``gain``."""
+    functions = tuple({options["gain"] for _, _, options in requests if callable(options.get("gain"))})
+    return ranking.GAINS + functions
+
+
+def evaluate(requests, ranked, empty):
+    """Per-list values ``[B, C]`` and which lists count, from any producer of a `Ranked` view."""
+    columns = [DEFINITIONS[metric].fn(ranked, ks, **options) for metric, ks, options in requests]
+    return apply_empty(tf.cast(tf.concat(columns, axis=1), tf.float32), ranked.lists, empty)
 
 
 def weighted(requests, y_true, y_pred, sample_weight, *, mask, label_format, empty, ties, empty_weight):
@@ -78,6 +88,11 @@ def weighted(requests, y_true, y_pred, sample_weight, *, mask, label_format, emp
     per_list, per_item, checks = inputs.split_weights(sample_weight, y_pred)
     with tf.control_dependencies(checks):  # the weights' run-time checks come first
         values, countable, lists = _compute(requests, y_true, y_pred, mask, label_format, empty, ties, per_item)
+    return weigh(requests, values, countable, lists, per_list, empty_weight)
+
+
+def weigh(requests, values, countable, lists, per_list, empty_weight):
+    """``(values, weights)`` ``[B, C]`` of `weighted`, for any producer of the values and `Lists`."""
     column = weights.column_weights(requests, lists, per_list, empty_weight)
     # A list of weight 0 is left out, even a NaN one (as a budget metric's example of
     # weight 0); a NaN weight counts, so it poisons the result.

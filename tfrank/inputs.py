@@ -268,8 +268,9 @@ def split_weights(sample_weight, y_pred):
 
 
 def list_weights(sample_weight, y_pred):
-    """``(per_list [B], checks)`` for a caller that takes one weight per list only (the losses)."""
+    """``(per_list [B], checks)`` for a caller that takes one weight per list only (the losses,
+    retrieval: their y_pred is no list of item scores that per-item weights could match)."""
     per_list, per_item, checks = split_weights(sample_weight, y_pred)
     if per_item is not None:
-        raise validation.invalid("sample_weight", sample_weight, "one weight per list, [B] or [B, 1], for a loss")
+        raise validation.invalid("sample_weight", sample_weight, "one weight per list: a scalar, [B] or [B, 1]")
     return per_list, checks

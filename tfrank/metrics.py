@@ -91,6 +91,11 @@ class RankingMetric(keras.metrics.Metric):
             ties=self.ties,
             empty_weight=self.empty_weight,
         )
+        self._accumulate(values, weights)
+
+    def _accumulate(self, values, weights):
+        """Adds per-list ``values`` with their ``weights`` (both ``[B, C]``, weight 0 where a
+        list does not count) to the state."""
         self.total.assign_add(tf.cast(tf.reduce_sum(values * weights, axis=0), self.dtype))
         self.count.assign_add(tf.cast(tf.reduce_sum(weights, axis=0), self.dtype))
 

@@ -164,12 +164,19 @@ def _boundary_totals(lists, threshold, in_boundary, gains, kinds):
     return size, relevant, dict(zip(kinds, sums))
 
 
-def tie_groups(lists, top_scores, gains, kinds=GAINS):
-    """`TieGroups` of the top K' positions, given their scores and labels ``[B, K']``."""
+def tie_groups(lists, top_scores, gains, kinds=GAINS, boundary_totals=None):
+    """`TieGroups` of the top K' positions, given their scores and labels ``[B, K']``.
+
+    ``kinds``: the gains whose group means are needed (names or functions).
+    ``boundary_totals(threshold, in_boundary, gains, kinds)`` gives the size, relevant count
+    and gain sums of the group that straddles K' over the whole list; by default read from
+    ``lists.scores`` (a producer that never holds ``[B, N]`` scores passes its own).
+    """
     start, end = _group_bounds(top_scores)
     threshold = top_scores[:, -1:]
     in_boundary = tf.equal(top_scores, threshold)  # the last group, which may go on below K'
-    size_b, relevant_b, sums_b = _boundary_totals(lists, threshold, in_boundary, gains, kinds)
+    totals = boundary_totals or (lambda *args: _boundary_totals(lists, *args))
+    size_b, relevant_b, sums_b = totals(threshold, in_boundary, gains, kinds)
 
     def whole_group(values, boundary_total):
         within = prefix_sums(values)

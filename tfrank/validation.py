@@ -249,10 +249,10 @@ def _first(flags):
     return tf.argmax(tf.concat([tf.cast(flags, tf.int32), [1]], axis=0), output_type=tf.int32)
 
 
-def assert_ids_in_range(ids, n_items):
+def assert_ids_in_range(ids, n_items, arg="y_true", items="item ids in [0, N) or -1 for padding, where N = y_pred.shape[1]"):
     """Ids must lie in [0, N) or be the -1 padding. tf.gather on GPU would return 0 instead of failing."""
     ok = tf.reduce_all((ids >= -1) & (ids < tf.cast(n_items, ids.dtype)))
-    text = "y_true must hold item ids in [0, N) or -1 for padding, where N = y_pred.shape[1]; got N, min id, max id = "
+    text = f"{arg} must hold {items}; got N, min id, max id = "
     return _assert(ok, text, n_items, tf.reduce_min(ids), tf.reduce_max(ids), name="tfrank_check_ids")
 
 

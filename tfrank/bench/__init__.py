@@ -5,7 +5,8 @@ Compared on the same inputs, case by case: tfrank; its NumPy reference
 ``np.argpartition``; keras-rs ``PrecisionAtK``; Keras ``Precision(top_k=K)``; and one
 read pass over y_pred (``tf.reduce_max``), the limit proxy. Also `RankingMetrics`
 against one metric object per metric, the overhead of tfrank metrics in a ``model.fit``
-epoch, peak memory at N = 1,000,000 and the budget metrics' update; on request
+epoch, peak memory at N = 1,000,000, the budget metrics' update and retrieval over a
+whole candidate corpus (``--retrieval-items`` sets its corpus sizes M); on request
 (``--sections xla``) an export of tfrank's XLA programs for a replay by jaxlib. Writes
 ``results.json`` (raw medians), ``results.md`` (ratio tables) and PNG plots to
 ``--out``; ``--quick`` is a tiny run.
@@ -15,7 +16,7 @@ Importing this module is cheap (no TensorFlow): `register` only adds the parser.
 
 import argparse
 
-DEFAULT_SECTIONS = ("cases", "family", "fit", "memory", "budget")
+DEFAULT_SECTIONS = ("cases", "family", "fit", "memory", "budget", "retrieval")
 # xla: export tfrank's XLA programs for a replay where jaxlib runs (tfrank/bench/xla_export.py); opt-in.
 SECTIONS = DEFAULT_SECTIONS + ("xla",)
 
@@ -76,6 +77,8 @@ def register(subparsers):
                         help="what to run (default " + ",".join(DEFAULT_SECTIONS) + "); xla writes OUT/xla-bundle "
                              "(HLO of each program, input recipes, TensorFlow's values) and replays it with "
                              "jaxlib on the CPU when jax is installed")
+    parser.add_argument("--retrieval-items", type=_positive_ints, default=None,
+                        help="corpus sizes M of the retrieval section, e.g. 100000,1000000 (default 100000)")
     parser.add_argument("--repeats", type=_positive_ints, default=(7,), help="rounds per case (default 7)")
     parser.add_argument("--budget-seconds", type=_positive_float, default=1.0,
                         help="at most this many seconds of samples per implementation and case (default 1)")

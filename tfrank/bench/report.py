@@ -3,7 +3,7 @@
 import json
 import os
 
-from tfrank.bench import family, impls
+from tfrank.bench import family, impls, retrieval
 
 PEERS = [impl.name for impl in impls.IMPLS if impl.name not in ("read_pass", "tfrank")]
 MIB = 2**20
@@ -170,6 +170,8 @@ def markdown(results):
         lines += _budget_table(results["budget"])
     if results.get("xla"):
         lines += _xla_lines(results["xla"])
+    if results.get("retrieval"):
+        lines += retrieval.table(results["retrieval"])
     for plot in results.get("plots", []):
         lines.append(f"![{plot}]({plot})")
     return "\n".join(lines).rstrip() + "\n"

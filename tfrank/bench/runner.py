@@ -7,8 +7,8 @@ import platform
 import sys
 import time
 
-from tfrank.bench import DEFAULT_SECTIONS, SECTIONS, budget, cells, family, fit, impls, memory, plan, report, timing
-from tfrank.bench import xla_export
+from tfrank.bench import DEFAULT_SECTIONS, SECTIONS, budget, cells, family, fit, impls, memory, plan, report, retrieval
+from tfrank.bench import timing, xla_export
 
 SIZE_OPTIONS = ("batch", "items", "k", "relevant", "formats", "modes")
 
@@ -62,7 +62,7 @@ def command_line(args):
         parts.append("--quick")
     if args.device != "cpu":
         parts.append(f"--device {args.device}")
-    for name in SIZE_OPTIONS + ("max_elements",):
+    for name in SIZE_OPTIONS + ("max_elements", "retrieval_items"):
         value = getattr(args, name)
         if value is not None:
             parts.append(f"--{name.replace('_', '-')} {','.join(str(v) for v in value)}")
@@ -132,6 +132,9 @@ def run(args):
                    lambda: budget.run(device, limits, quick=args.quick, say=_say, seed=args.seed)),
         "xla": ("XLA programs for a replay by jaxlib:",
                 lambda: xla_export.run(args.out, quick=args.quick, say=_say, seed=args.seed)),
+        "retrieval": ("retrieval over a whole corpus (one child process per row):",
+                      lambda: retrieval.run(device, limits, quick=args.quick, say=_say, seed=args.seed,
+                                            corpus=args.retrieval_items)),
     }
     results["section_seconds"] = {}
     for name in SECTIONS:

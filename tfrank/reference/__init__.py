@@ -21,6 +21,7 @@ from tfrank.reference.metrics import (
     recall_at_k,
     weighted_mean,
 )
+from tfrank.reference.retrieval import retrieval_metrics, retrieval_scores
 
 __all__ = [
     "approx_ndcg_loss",
@@ -39,5 +40,7 @@ __all__ = [
     "r_precision",
     "recall_at_budget",
     "recall_at_k",
+    "retrieval_metrics",
+    "retrieval_scores",
     "weighted_mean",
 ]

@@ -206,21 +206,24 @@ def run(device, limits, quick=False, say=print, seed=0, corpus=None):
 def table(rows):
     """Markdown: time ÷ floor and peak memory beyond the index, per implementation and mode."""
     lines = ["### Retrieval over a whole corpus: time ÷ chunked-matmul floor, peak memory beyond the index", "",
-             "| B | M | d | K | implementation | time ÷ floor | peak memory (MiB) | ÷ [B, M] float32 | Recall@K |",
-             "|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+             "| B | M | d | K | implementation | time ÷ floor (same mode) | time ÷ graph floor | peak memory (MiB) | "
+             "÷ [B, M] float32 | Recall@K |",
+             "|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
     for row in rows:
         head = f"| {row['batch']} | {row['corpus']:,} | {row['dim']} | {row['k']} |"
         if "error" in row:
-            lines.append(f"{head} error: {row['error']} | | | | |")
+            lines.append(f"{head} error: {row['error']} | | | | | |")
             continue
         for key, e in row["impls"].items():
             if "skipped" in e:
-                lines.append(f"{head} {key} | skipped: {e['skipped']} | | | |")
+                lines.append(f"{head} {key} | skipped: {e['skipped']} | | | | |")
                 continue
             recall = "–" if e["recall"] is None else f"{e['recall']:.4f}"
             peak = e.get("peak_bytes")
             memory = "–" if peak is None else f"{peak / 2**20:,.1f} | {peak / row['scores_bytes']:.3f}"
-            lines.append(f"{head} {key} | {e['over_floor']:.2f} | {memory if peak is not None else '– | –'} | {recall} |")
+            graph = e["seconds"] / row["impls"]["floor/graph"]["seconds"]
+            lines.append(f"{head} {key} | {e['over_floor']:.2f} | {graph:.2f} | {memory if peak is not None else '– | –'} | "
+                         f"{recall} |")
     return lines + [""]
 
 

@@ -1,4 +1,4 @@
-"""Run by tests/test_recipes.py: one README recipe (env RECIPE), as written, in a fresh process.
+"""Run by tests/test_recipes.py: one recipe of docs/scaling-out.md (env RECIPE), as written, in a fresh process.
 
 The MirroredStrategy recipe must run before TensorFlow initialises its devices (it
 splits the CPU into logical devices) and the MultiWorkerMirroredStrategy one needs a

@@ -1,9 +1,9 @@
 """The peers' own test vectors (tests/compat/*.json, written by tests/compat/extract.py) through tfrank.
 
 Every case that tfrank can express must agree with the value the peer's test asserts,
-with the options the README names for that library; keras-rs and ranx also recompute
+with the options docs/metrics.md names for that library; keras-rs and ranx also recompute
 each vector themselves, which proves the extraction. The counts must match what the
-extraction declared, so no case goes missing, and the README quotes the summary table.
+extraction declared, so no case goes missing, and docs/metrics.md quotes the summary table.
 """
 
 import os
@@ -14,7 +14,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "compat"))
 import compat  # noqa: E402
 
-README = os.path.join(os.path.dirname(__file__), os.pardir, "README.md")
+PAGE = os.path.join(os.path.dirname(__file__), os.pardir, "docs", "metrics.md")
 RESULTS = {}
 
 
@@ -47,8 +47,8 @@ def test_the_library_itself_gives_the_extracted_values(library):
     assert not wrong
 
 
-def test_readme_quotes_the_summary_table():
+def test_the_metrics_page_quotes_the_summary_table():
     table = compat.summary({library: results(library) for library in compat.LIBRARIES})
     print("\n" + table)
-    with open(README, encoding="utf-8") as f:
+    with open(PAGE, encoding="utf-8") as f:
         assert table in f.read()

@@ -102,10 +102,16 @@ def test_ragged_ids_under_xla_fail_at_trace_time_naming_the_fix():
         model.fit(_dataset(["ragged"]), verbose=0)
 
 
+def _first_python_block(page, after):
+    text = (pathlib.Path(__file__).resolve().parents[1] / page).read_text(encoding="utf-8")
+    return text.split(after, 1)[1].split("```python", 1)[1].split("```", 1)[0]
+
+
 def test_the_readme_use_example_runs_as_written():
-    """README.md's "## Use" block, executed as written (ids labels, the form Keras' losses reject)."""
-    text = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    block = text.split("## Use", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    """README.md's "## Use" block (the first compile of docs/getting-started.md too), executed as
+    written (ids labels, the form Keras' losses reject)."""
+    block = _first_python_block("README.md", "## Use")
+    assert _first_python_block("docs/getting-started.md", "## A first `compile`") == block
     keras.utils.set_random_seed(2)
     model = keras.Sequential([keras.Input((N_FEATURES,)), keras.layers.Dense(N_ITEMS)])
     namespace = {"model": model, "x": X, "y": IDS, "x_val": X, "y_val": IDS}

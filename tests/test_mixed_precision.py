@@ -20,7 +20,7 @@ from tfrank import reference
 SPECS = ranking_metrics()
 K = [1, 5, 10]
 HALF = {"float16": tf.float16, "bfloat16": tf.bfloat16}
-# Stated bound (README, "Mixed precision"): on N(0, 1) scores of 400 lists x 30 items, every
+# Stated bound (docs/scaling-out.md, "Mixed precision"): on N(0, 1) scores of 400 lists x 30 items, every
 # metric's mean over the lists moves by at most 0.02 when the scores are half precision
 # (DCG: 0.02 x the largest gain, 2**max_label - 1). `test_stated_bound_holds_over_the_sweep`
 # measures it over seeds, label densities, k and both policies.

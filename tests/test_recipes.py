@@ -1,4 +1,4 @@
-"""The README's "Scaling out" recipes that can run on a CPU, each run as written (tests/recipes.py).
+"""The "Scaling out" page's recipes (docs/scaling-out.md) that can run on a CPU, each run as written (tests/recipes.py).
 
 Distributed tuning (a chief and workers) is run by tests/test_distributed.py with the
 recipe's calls.

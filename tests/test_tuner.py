@@ -86,7 +86,7 @@ def test_plain_string_objective_is_refused_by_keras_tuner():
     """The limitation the docs describe: keras-tuner 1.4 cannot infer a direction for our names.
 
     If a keras-tuner release learns to (e.g. by reading Metric.direction), this fails and the
-    README note must change.
+    note in docs/tuning.md must change.
     """
     with pytest.raises(ValueError, match="Could not infer optimization direction"):
         kt.RandomSearch(lambda hp: None, objective=OBJECTIVE, max_trials=1, directory="/nonexistent", overwrite=False)

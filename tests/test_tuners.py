@@ -106,7 +106,7 @@ def test_keras_tuner_still_infers_its_own_names(tmp_path):
 
 
 def test_a_nan_objective_is_a_failed_trial(tmp_path):
-    """What the README says keras-tuner does with a trial whose tfrank metric is NaN."""
+    """What docs/scaling-out.md says keras-tuner does with a trial whose tfrank metric is NaN."""
     x, y = _lists()
 
     class NaNScores(Ranker):

@@ -236,7 +236,7 @@ class PrecisionAtBudget(BudgetMetric):
 
     Args:
         budget: number of examples reviewed, a positive int (a fraction is not
-            supported: see the README section on budget metrics).
+            supported: see docs/budget.md).
         name, dtype: as for any Keras metric; default name ``precision_at_budget_{budget}``.
 
     Example:

@@ -175,6 +175,8 @@ def objectives(*names: str) -> List["keras_tuner.Objective"]:
     NOTE: given a list, keras-tuner optimises one combined value (the sum of the
     objectives, each signed by its direction), not each one separately.
 
+    Example:
+
     >>> [o.name for o in objectives("val_precision_at_5", "val_recall_at_5")]
     ['val_precision_at_5', 'val_recall_at_5']
     """

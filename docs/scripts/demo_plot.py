@@ -1,6 +1,6 @@
-"""Redraws docs/demo.png from the trials of the sample run printed in the README.
+"""Redraws docs/demo.png from the trials of the sample run printed in docs/demo.md.
 
-The README's "What a run prints" section shows one run of ``tfrank demo``; this script
+The "What a run prints" section of docs/demo.md shows one run of ``tfrank demo``; this script
 feeds its trial table to ``tfrank.demo.plot`` with the baselines of the same validation
 lists (``tfrank.demo.baselines``: random scores, L1 pixel distance), so the plot matches
 the sample without training again. Run: ``python docs/scripts/demo_plot.py``.
@@ -10,13 +10,13 @@ import os
 import re
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-README = os.path.join(HERE, "..", "..", "README.md")
+PAGE = os.path.join(HERE, "..", "demo.md")
 NAMES = ("layers", "units", "dropout", "learning_rate")
 
 
 def sample_trials(text):
     """The rows ``| trial | layers | units | dropout | learning_rate | score | best |`` of the sample."""
-    section = text[text.index("### What a run prints"):text.index("![val_precision_at_3 per trial")]
+    section = text[text.index("## What a run prints"):text.index("![val_precision_at_3 per trial")]
     rows = []
     for line in section.splitlines():
         cells = [cell.strip(" *") for cell in line.strip().strip("|").split("|")]
@@ -30,7 +30,7 @@ def sample_trials(text):
 def main():
     from tfrank import data, demo
 
-    with open(README) as f:
+    with open(PAGE, encoding="utf-8") as f:
         trials = sample_trials(f.read())
     result = {"tuner": "bayesian", "objective": "val_precision_at_3", "num_initial_points": 3, "trials": trials}
     baselines = demo.baselines(data.load_digits(seed=0), "precision", 3)

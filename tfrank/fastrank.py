@@ -94,7 +94,8 @@ def _large_batch_chunk_size(scores, k):
 
 def top_k(scores, k):
     """``tf.math.top_k(scores, k, sorted=True)``'s values and indices (identical, ties included),
-    through chunks when `chunk_size` finds that worthwhile.
+    through chunks when `chunk_size` (or, for a large static batch of shorter lists,
+    `_large_batch_chunk_size`) finds that worthwhile.
 
     -0.0 and 0.0 are one score: ``tf.math.top_k`` ties them (index order), XLA's TopK orders
     -0.0 after 0.0. Under XLA the scores compared are given one zero (only the chunk maxima

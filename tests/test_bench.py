@@ -100,18 +100,23 @@ def test_retrieval_section(quick_run):
 
 
 def test_targets_read_the_headline_rows():
-    def row(fmt, over_read, argpartition):
-        return {"batch": 1024, "items": 10_000, "k": 10, "relevant": 1 if fmt == "class" else 5, "format": fmt,
+    def row(fmt, over_read, argpartition, batch=1024, items=10_000):
+        return {"batch": batch, "items": items, "k": 10, "relevant": 1 if fmt == "class" else 5, "format": fmt,
                 "mode": "graph", "time_over_read_pass": {"tfrank": over_read},
                 "peer_over_tfrank": {"numpy_argpartition": argpartition}}
 
     other = dict(row("dense", 1.0, 99.0), mode="xla")  # not the default mode: ignored
-    checked = report.targets([other, row("dense", 9.0, 2.5), row("ids", 5.0, 1.5), row("class", 1.9, 3.0)])
-    got = {(t["target"].split(" (")[0], t["labels"]): t["held"] for t in checked}
+    seed = [row("ids", 4.0, 1.0, 8192, 1_000), row("dense", 6.0, 1.2, 1024, 100)]  # the seed's regime
+    checked = report.targets([other, row("dense", 9.0, 2.5), row("ids", 5.0, 1.5), row("class", 1.9, 3.0), *seed])
+    got = {(t["target"].split(" (")[0], t["labels"], t["batch"], t["items"]): t["held"] for t in checked}
     assert got == {
-        ("NumPy argpartition ÷ tfrank", "dense"): True, ("NumPy argpartition ÷ tfrank", "ids"): False,
-        ("tfrank ÷ read pass", "dense"): False, ("tfrank ÷ read pass", "ids"): True,
-        ("tfrank ÷ read pass", "class"): True,
+        ("NumPy argpartition ÷ tfrank", "dense", 1024, 10_000): True,
+        ("NumPy argpartition ÷ tfrank", "ids", 1024, 10_000): False,
+        ("tfrank ÷ read pass", "dense", 1024, 10_000): False, ("tfrank ÷ read pass", "ids", 1024, 10_000): True,
+        ("tfrank ÷ read pass", "class", 1024, 10_000): True,
+        ("NumPy argpartition ÷ tfrank", "ids", 8192, 1_000): False,  # faster means strictly more than 1
+        ("tfrank ÷ read pass", "ids", 8192, 1_000): True,
+        ("NumPy argpartition ÷ tfrank", "dense", 1024, 100): True,  # N = 100 has no read-pass target
     }
 
 

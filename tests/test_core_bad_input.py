@@ -164,6 +164,17 @@ def test_run_time_checks_hold_inside_tf_function(bad_ids, base):
         np.testing.assert_array_equal(old, variable.numpy())
 
 
+@pytest.mark.parametrize("fmt", ["dense", "ids"])
+def test_batch_sizes_only_known_at_run_time_are_checked(fmt):
+    """A static batch is compared at trace time; an unknown one by an Assert at run time."""
+    labels = DENSE if fmt == "dense" else IDS
+    metric = tfrank.PrecisionAtK(k=2, label_format=fmt)
+    spec = [tf.TensorSpec([None, labels.shape[1]], labels.dtype), tf.TensorSpec([None, 4], tf.float32)]
+    step = tf.function(lambda t, p: metric.update_state(t, p), input_signature=spec)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"y_true and y_pred must hold the same number of lists"):
+        step(labels[:1], SCORES)
+
+
 @pytest.mark.parametrize("ties", ["first", "expected"])
 def test_bad_ids_under_xla_poison_the_result(ties):
     """XLA drops Assert ops; a bad id must then give NaN, never a silent number, in every metric."""

@@ -74,6 +74,23 @@ def test_top_k_never_indexes_past_the_list_when_scores_are_nan():
     np.testing.assert_array_equal(got[[0, 3]], want[[0, 3]])  # lists without NaN: unchanged
 
 
+@pytest.mark.parametrize("kind", ["ties", "infinite", "signed_zeros", "one_chunk"])
+def test_top_k_of_a_large_static_batch_of_short_lists_is_tf_top_k(kind, monkeypatch):
+    # A static batch of LARGE_BATCH items or more chunks lists from MIN_ITEMS / 2 on: shrink it.
+    monkeypatch.setattr(fastrank, "LARGE_BATCH", 6 * 1000)
+    scores = tf.constant(_scores(kind, 6, 1000))
+    assert fastrank._large_batch_chunk_size(scores, 10) is not None
+    assert fastrank._large_batch_chunk_size(scores[:5], 10) is None  # 5 lists: too few items
+    for fn in (fastrank.top_k, tf.function(fastrank.top_k)):
+        got, want = fn(scores, 10), tf.math.top_k(scores, k=10, sorted=True)
+        np.testing.assert_array_equal(got.indices.numpy(), want.indices.numpy())
+        np.testing.assert_array_equal(got.values.numpy(), want.values.numpy())
+    sizes = []
+    tf.function(lambda s: sizes.append(fastrank._large_batch_chunk_size(s, 10)) or s).get_concrete_function(
+        tf.TensorSpec([None, 1000]))
+    assert sizes == [None]  # an unknown batch (as in model.fit) keeps the plain top_k
+
+
 @pytest.mark.parametrize("items, k", [(100, 10), (1000, 10), (1024, 200), (3000, 100), (10_007, 10), (None, 10)])
 def test_chunk_size_falls_back_to_plain_top_k(items, k):
     # short lists, k not well below N, prime N (no divisor: a tail would copy the batch), unknown N
@@ -99,6 +116,14 @@ def test_count_true_counts(items):
         got = fn(tf.constant(flags)).numpy()
         assert got.dtype == np.float32
         np.testing.assert_array_equal(got, flags.sum(axis=1))
+
+
+@pytest.mark.parametrize("depth", [1, 10, 128, 129])
+def test_hit_counts_are_prefix_sums(depth):
+    flags = tf.constant(np.random.default_rng(depth).random((9, depth)) < 0.4)
+    want = ranking.prefix_sums(tf.cast(flags, tf.float32)).numpy()
+    for mode in MODES:
+        np.testing.assert_array_equal(_in_mode(ranking.hit_counts, mode)(flags).numpy(), want)
 
 
 # === Ranked view and metrics on long lists ===

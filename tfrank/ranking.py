@@ -10,6 +10,7 @@ several metrics at once, cost one top_k. `rank` is the only producer of that vie
 import dataclasses
 from typing import Optional
 
+import numpy as np
 import tensorflow as tf
 
 from tfrank import fastrank
@@ -46,6 +47,7 @@ def clamp(k, depth):
 
 
 GAINS = ("linear", "exponential")
+MATMUL_DEPTH = 128  # `hit_counts` multiplies by a [K', K' + 1] triangle up to this K'
 
 
 def gain(labels, kind):
@@ -79,6 +81,20 @@ def prefix_sums(values):
     return tf.pad(tf.cumsum(values, axis=1), [[0, 0], [1, 0]])
 
 
+def hit_counts(flags):
+    """``[B, K']`` bool -> ``[B, K' + 1]`` float32 prefix counts, as `prefix_sums` of the flags.
+
+    For a short static K' off XLA, one product with a constant 0/1 triangle: counts are
+    small integers, exact in float32 whatever the order of the additions, and a CPU
+    ``cumsum`` over a short axis costs about as much as a read pass over the scores.
+    """
+    depth = flags.shape[1]
+    ones = tf.cast(flags, tf.float32)
+    if not isinstance(depth, int) or depth > MATMUL_DEPTH or fastrank.compiling_with_xla():
+        return prefix_sums(ones)
+    return tf.matmul(ones, tf.constant(np.triu(np.ones((depth, depth + 1), np.float32), 1)))
+
+
 def rank(lists, k_max, *, ties="first", gains=GAINS):
     """Ranks every list once, keeping the top ``min(k_max, N)`` positions (all N for None).
 
@@ -90,7 +106,7 @@ def rank(lists, k_max, *, ties="first", gains=GAINS):
     kinds = gains
     top = fastrank.top_k(lists.scores, depth)  # exactly tf.math.top_k's values and indices
     labels = top_gains(lists, top.indices)
-    hits = prefix_sums(tf.cast(labels > 0.0, tf.float32))
+    hits = hit_counts(labels > 0.0)
     groups = tie_groups(lists, top.values, labels, kinds) if ties == "expected" else None
     weights = None if lists.weights is None else tf.gather(lists.weights, top.indices, batch_dims=1)
     return Ranked(lists=lists, depth=depth, gains=labels, hits=hits, ties=groups, weights=weights)

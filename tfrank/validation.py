@@ -249,14 +249,23 @@ def _first(flags):
     return tf.argmax(tf.concat([tf.cast(flags, tf.int32), [1]], axis=0), output_type=tf.int32)
 
 
-def assert_ids_in_range(ids, n_items, arg="y_true", items="item ids in [0, N) or -1 for padding, where N = y_pred.shape[1]"):
-    """Ids must lie in [0, N) or be the -1 padding. tf.gather on GPU would return 0 instead of failing."""
-    ok = tf.reduce_all((ids >= -1) & (ids < tf.cast(n_items, ids.dtype)))
+def assert_ids_in_range(ids, n_items, out_of_range=None, arg="y_true",
+                        items="item ids in [0, N) or -1 for padding, where N = y_pred.shape[1]"):
+    """Ids must lie in [0, N) or be the -1 padding. tf.gather on GPU would return 0 instead of failing.
+
+    ``out_of_range``: ``[B]`` True where a list holds an id outside that range, when the
+    caller has it already (one pass instead of two); computed here otherwise.
+    """
+    if out_of_range is None:
+        ok = tf.reduce_all((ids >= -1) & (ids < tf.cast(n_items, ids.dtype)))
+    else:
+        ok = ~tf.reduce_any(out_of_range)
     text = f"{arg} must hold {items}; got N, min id, max id = "
     return _assert(ok, text, n_items, tf.reduce_min(ids), tf.reduce_max(ids), name="tfrank_check_ids")
 
 
 def assert_no_duplicate_ids(sorted_ids):
+    """``sorted_ids``: each list's ids in ascending or descending order."""
     dup = tf.reduce_any((sorted_ids[:, 1:] == sorted_ids[:, :-1]) & (sorted_ids[:, 1:] >= 0), axis=1)
     text = "y_true ids must not repeat within a list; got a repeated id in list "
     return _assert(~tf.reduce_any(dup), text, _first(dup), name="tfrank_check_duplicates")

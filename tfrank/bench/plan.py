@@ -3,7 +3,8 @@
 The standard plan varies one factor at a time around the headline case of the issue
 (B=1024 lists, N=10,000 items, K=10, R=5 relevant per list, graph mode): list length N
 from 100 to 1,000,000 for dense and ids labels, the mode (eager / tf.function / XLA),
-K, R and B for ids labels, and class ids (R=1) in every mode. At large N the batch
+K, R and B for ids labels, and class ids (R=1) in every mode; at N = 100 and 1,000 also
+B = 8,192 (the seed's regime: hundreds of classes, large batches). At large N the batch
 shrinks so that B * N stays within ``max_elements`` (a power of two), which keeps the
 slowest peers and the machine's memory in bounds; the plots therefore show time per list.
 
@@ -18,6 +19,7 @@ MODES = ("eager", "graph", "xla")
 SWEEPS = {"k": (1, 10, 100), "relevant": (1, 5, 50), "batch": (128, 1024)}
 QUICK = {"batch": (8,), "items": (64, 256), "k": (5,), "relevant": (3,)}
 MAX_ELEMENTS = 2**24
+SEED_BATCH, SEED_ITEMS = 8192, (100, 1_000)  # the seed's regime: large batches, hundreds of classes
 
 
 def capped_batch(batch, items, max_elements=MAX_ELEMENTS):
@@ -45,6 +47,8 @@ def standard(max_elements=MAX_ELEMENTS):
     for fmt in ("dense", "ids"):
         for items in ITEMS:
             add(fmt, items=items)
+            if items in SEED_ITEMS:
+                add(fmt, items=items, batch=SEED_BATCH)
             if items == h["items"]:
                 for mode in MODES:
                     add(fmt, mode=mode)

@@ -83,7 +83,7 @@ def _rows(ids, lookup, n_candidates, arg, checks):
     else:
         rows = ids
         items = "candidate ids in [0, M) or -1 for padding, where M = number of candidates"
-    checks.append(validation.assert_ids_in_range(rows, n_candidates, arg, items))
+    checks.append(validation.assert_ids_in_range(rows, n_candidates, arg=arg, items=items))
     rows = tf.cast(tf.clip_by_value(rows, -2, n_candidates), tf.int32)  # -2, M: out of range
     bad = tf.reduce_any((rows < -1) | (rows >= n_candidates), axis=1)
     return tf.where((rows >= 0) & (rows < n_candidates), rows, -1), bad

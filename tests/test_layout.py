@@ -98,13 +98,15 @@ def test_tuners_module_keeps_its_classes():
 
 def test_python_m_tfrank_cli_still_runs_the_command():
     out = io.StringIO()
-    argv = sys.argv
+    argv, imported = sys.argv, sys.modules.pop("tfrank.cli", None)  # as a fresh `python -m` finds it
     sys.argv = ["tfrank.cli", "--help"]
     try:
         with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as info:
             runpy.run_module("tfrank.cli", run_name="__main__")
     finally:
         sys.argv = argv
+        if imported is not None:
+            sys.modules["tfrank.cli"] = imported
     assert info.value.code == 0
     assert "usage: tfrank" in out.getvalue() and "{demo,bench}" in out.getvalue()
 
@@ -154,6 +156,35 @@ def _imports(module, path, known):
             continue
         targets.update(name for name in names if name in known and name != module)
     return targets
+
+
+def _stale_imports(path, known):
+    """``import tfrank.x`` / ``from tfrank.x import y`` in ``path`` whose module is not in the tree."""
+    tree = ast.parse(open(path, encoding="utf-8").read(), path)
+    stale = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module] if node.module != "tfrank" else [
+                f"tfrank.{alias.name}" for alias in node.names if not hasattr(tfrank, alias.name)]
+        else:
+            continue
+        stale += [f"{os.path.relpath(path, ROOT)}:{node.lineno} {name}" for name in names
+                  if (name == "tfrank" or name.startswith("tfrank.")) and name not in known]
+    return stale
+
+
+def test_every_import_of_tfrank_names_a_module_of_the_tree():
+    # An old path (tfrank.inputs) must fail here, not resolve to another checkout's file
+    # through an editable install.
+    known = _modules()
+    paths = list(known.values())
+    for folder in ("tests", "benchmarks", os.path.join("docs", "scripts"), ".ci"):
+        for where, _, files in os.walk(os.path.join(ROOT, folder)):
+            paths += [os.path.join(where, f) for f in files if f.endswith(".py")]
+    stale = [line for path in paths for line in _stale_imports(path, known)]
+    assert not stale, stale
 
 
 def _graph():

@@ -6,7 +6,7 @@ Keras classes, so that a saved ``.keras`` model with tfrank metrics loads after 
 Any module inside the ``tfrank`` package would pay that import first, so the command's
 entry point is this top-level module: it defines the options and checks them, which
 answers ``tfrank --help``, ``tfrank demo --help`` and every bad ``demo`` option at once,
-and only then imports ``tfrank.cli`` to run the command. ``tfrank bench``'s options are
+and only then imports ``tfrank.apps.cli`` to run the command. ``tfrank bench``'s options are
 defined by ``tfrank.bench`` and parsed after the import.
 
 Unless ``--verbose`` is given, TensorFlow's start-up lines (oneDNN, CPU features) are
@@ -44,7 +44,7 @@ def dataset_name(text):
 
 # === tfrank demo ===
 
-# The bases of tfrank's cut-off metrics (tfrank.tuner.CUTOFF_BASES; a test keeps them equal).
+# The bases of tfrank's cut-off metrics (tfrank.tuning.objective.CUTOFF_BASES; a test keeps them equal).
 CUTOFF_BASES = ("precision", "recall", "f1", "hit_rate", "mrr", "map", "ndcg", "dcg")
 RANKING_ONLY = ("k", "metric", "dataset", "data_dir", "compare", "max_lists")
 FRAUD_ONLY = ("budget",)
@@ -119,7 +119,7 @@ def _add_verbose(parser, default=False):
 
 
 def parser(register_bench=register_bench):
-    """The ``tfrank`` parser; ``tfrank.cli`` passes the real ``bench`` registration."""
+    """The ``tfrank`` parser; ``tfrank.apps.cli`` passes the real ``bench`` registration."""
     top = argparse.ArgumentParser(prog="tfrank", description="tfrank: ranking metrics for Keras 3 on TensorFlow")
     _add_verbose(top)
     subparsers = top.add_subparsers(dest="command", required=True, metavar="{demo,bench}")
@@ -163,7 +163,7 @@ def main(argv=None):
             top.error(f"unrecognized arguments: {' '.join(extra)}")
         task_options(args)
     try:
-        cli = import_quietly("tfrank.cli", verbose=args.verbose)
+        cli = import_quietly("tfrank.apps.cli", verbose=args.verbose)
     except ImportError as err:  # tfrank's import guard: TensorFlow missing, Keras 2, ...
         print(f"tfrank: {err}", file=sys.stderr)
         return 1

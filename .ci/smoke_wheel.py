@@ -1,8 +1,9 @@
 """Smoke test of an installed tfrank wheel, run by .ci/run in a fresh virtualenv.
 
 Run from outside the source tree, so that ``import tfrank`` finds the installed package:
-checks where it was imported from, the version, the ``py.typed`` marker, one metric inside
-a compiled ``model.fit`` against a value computed by hand, and the ``tfrank`` command.
+checks where it was imported from, the version, the ``py.typed`` marker, the subpackages,
+one metric inside a compiled ``model.fit`` against a value computed by hand, and the
+``tfrank`` command.
 """
 
 import importlib.metadata
@@ -21,6 +22,8 @@ def main():
     assert "site-packages" in package, f"tfrank imported from {package}, not from the installed wheel"
     assert tfrank.__version__ == importlib.metadata.version("tfrank"), tfrank.__version__
     assert os.path.isfile(os.path.join(package, "py.typed")), "py.typed missing from the wheel"
+    for sub in ("engine", "metrics", "losses", "retrieval", "tuning", "apps", "bench", "reference"):
+        assert os.path.isfile(os.path.join(package, sub, "__init__.py")), f"tfrank/{sub}/ missing from the wheel"
 
     # Scores are x itself (identity kernel, no bias, learning rate 0), so the ranking is known:
     # list 1 ranks items 0, 2 first: 1 hit of 2; list 2 ranks items 1, 2 first: 2 hits of 2.

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfrank import cli
+from tfrank.apps import cli
 from tfrank.bench import impls, report
 
 PNG = b"\x89PNG\r\n\x1a\n"

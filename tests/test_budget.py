@@ -202,7 +202,7 @@ def test_mirrored_strategy_two_logical_cpus():
 
 def test_keras_tuner_objective(tmp_path):
     keras_tuner = pytest.importorskip("keras_tuner")
-    from tfrank.fraud import load_fraud
+    from tfrank.apps.fraud import load_fraud
 
     data = load_fraud()
 
@@ -226,7 +226,7 @@ def test_keras_tuner_objective(tmp_path):
 
 
 def test_fraud_data_is_rare_stratified_and_seeded():
-    from tfrank.fraud import load_fraud
+    from tfrank.apps.fraud import load_fraud
 
     data = load_fraud(positive_rate=0.1, seed=3)
     y = np.concatenate([data.y_train, data.y_val])

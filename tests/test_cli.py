@@ -13,9 +13,11 @@ import numpy as np
 import pytest
 
 import tfrank_cli
-from tfrank import cli, data, demo, reference, tuner
+from tfrank.apps import cli, data, demo
+from tfrank import reference
+from tfrank.tuning import objective as tuner
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(cli.__file__)))
+ROOT = os.path.dirname(os.path.abspath(tfrank_cli.__file__))  # the repository (or site-packages)
 
 
 @pytest.fixture(params=["console", "in-process"])

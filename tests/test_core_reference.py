@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 import tfrank
 from tfrank import reference
-from tfrank.definitions import DEFINITIONS
+from tfrank.engine.definitions import DEFINITIONS
 
 KS = (1, 20, [1, 4, 9])
 ALL = list(METRICS)

@@ -83,7 +83,7 @@ def _edge_reference(ks):
     out = {}
     for i, options in enumerate(OPTION_SETS):
         for name in ALL:
-            own = {key: value for key, value in options.items() if key in tfrank.definitions.DEFINITIONS[name].options}
+            own = {key: value for key, value in options.items() if key in tfrank.engine.definitions.DEFINITIONS[name].options}
             out[i, name] = per_list(name, "ref", labels, scores, list(ks), ties="expected", **own)
     return out
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from tfrank import cli, data, reference
+from tfrank.apps import cli, data
+from tfrank import reference
 
 MSLR = "mslr_web/10k_fold1"
 

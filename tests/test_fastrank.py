@@ -9,7 +9,8 @@ import tensorflow as tf
 from conftest import FORMATS, assert_lists_close, make_batch
 
 import tfrank
-from tfrank import fastrank, inputs, ranking, reference
+from tfrank.engine import fastrank, inputs, ranking
+from tfrank import reference
 
 MODES = ("eager", "graph", "xla")
 

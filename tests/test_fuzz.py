@@ -24,7 +24,7 @@ from tfrank.reference import _inputs as reference_inputs
 
 SPECS = ranking_metrics()
 SCORE_VALUES = (-2.0, -0.5, 0.0, 0.25, 0.25, 1.0, 3.0)  # repeated values: ties
-# The documented error shapes (tfrank.validation): the message names the argument.
+# The documented error shapes (tfrank.engine.validation): the message names the argument.
 CLEAR_ERROR = re.compile(r"^((y_true|y_pred|mask|sample_weight)\b|empty='error')")
 
 

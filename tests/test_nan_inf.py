@@ -1,6 +1,6 @@
 """The NaN / Inf policy, identical eagerly, in a graph and under XLA, for every metric.
 
-Policy (docs/scaling-out.md, `tfrank.inputs`): a list in which a *valid* item scores NaN gives NaN,
+Policy (docs/scaling-out.md, `tfrank.engine.inputs`): a list in which a *valid* item scores NaN gives NaN,
 so the streamed result is NaN until ``reset_state()`` and keras-tuner records the trial as
 FAILED (tests/test_tuners.py); a NaN on a padded or masked item is ignored; ``+inf`` ranks first and ``-inf``
 last among valid items (ahead of padding). Budget metrics: a NaN score of an example

@@ -16,8 +16,9 @@ import keras
 import numpy as np
 import pytest
 
-from tfrank import cli, reference
-from tfrank.bench import xla_export, xla_inputs, xla_replay, xla_train
+from tfrank.apps import cli
+from tfrank import reference
+from tfrank.bench import xla, xla_export, xla_inputs, xla_replay, xla_train
 
 SUBSET = ("read_pass", "launch_floor", "top_k_gather", "precision_dense", "precision_ids", "precision_class",
           "precision_dense_expected", "ranking_metrics_5")
@@ -28,7 +29,7 @@ TRAIN = "tiny_classes/tfrank"
 def bundle(tmp_path_factory):
     path = str(tmp_path_factory.mktemp("xla") / "bundle")
     programs = [p for p in xla_export.PROGRAMS if p.name in SUBSET]
-    manifest = xla_export.export(path, shapes=("tiny",), train=(TRAIN,), programs=programs, say=lambda _: None)
+    manifest = xla.export(path, shapes=("tiny",), train=(TRAIN,), programs=programs, say=lambda _: None)
     keras.backend.clear_session()
     return path, manifest
 
@@ -235,7 +236,7 @@ def test_tfrank_bench_sections_xla_reports_the_replay_and_fails_on_a_mismatch(tm
     summary = {"bundle": str(tmp_path / "xla-bundle"), "programs": 2, "mib": 0.25, "replay": "r", "jaxlib": "0.10.2",
                "replay_seconds": 1.0, "failures": ["precision_dense-tiny: output 0: max |difference| 0.125"]}
     calls = []
-    monkeypatch.setattr(xla_export, "run", lambda out, **options: calls.append((out, options)) or summary)
+    monkeypatch.setattr(xla, "run", lambda out, **options: calls.append((out, options)) or summary)
     code = cli.main(["bench", "--sections", "xla", "--quick", "--out", str(tmp_path)])
     assert code == 1
     assert [(out, options["quick"], options["seed"]) for out, options in calls] == [(str(tmp_path), True, 0)]

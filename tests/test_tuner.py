@@ -14,7 +14,8 @@ import keras_tuner as kt
 import pytest
 
 import tfrank
-from tfrank import data, demo, reference
+from tfrank.apps import data, demo
+from tfrank import reference
 
 K = 3
 OBJECTIVE = f"val_precision_at_{K}"

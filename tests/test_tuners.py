@@ -12,7 +12,7 @@ import pytest
 
 import tfrank
 from tfrank import reference
-from tfrank.tuner import as_objective
+from tfrank.tuning.objective import as_objective
 
 N_ITEMS = 6
 

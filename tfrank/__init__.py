@@ -11,12 +11,25 @@ from tfrank._version import __version__
 _backend.check()
 
 from tfrank import losses, ops, reference  # noqa: E402  (reference: NumPy only, cheap)
-from tfrank.budget import PrecisionAtBudget, RecallAtBudget, precision_at_budget, recall_at_budget  # noqa: E402
-from tfrank.metrics import RankingMetric, RankingMetrics  # noqa: E402
-from tfrank.rank_metrics import DCGAtK, MAPAtK, MRRAtK, NDCGAtK  # noqa: E402
+from tfrank.metrics import (  # noqa: E402
+    DCGAtK,
+    F1AtK,
+    HitRateAtK,
+    MAPAtK,
+    MRRAtK,
+    NDCGAtK,
+    PrecisionAtBudget,
+    PrecisionAtK,
+    RankingMetric,
+    RankingMetrics,
+    RecallAtBudget,
+    RecallAtK,
+    RPrecision,
+    precision_at_budget,
+    recall_at_budget,
+)
 from tfrank.retrieval import RetrievalMetrics  # noqa: E402
-from tfrank.set_metrics import F1AtK, HitRateAtK, PrecisionAtK, RecallAtK, RPrecision  # noqa: E402
-from tfrank.tuner import objective, objectives  # noqa: E402  (imports keras_tuner only when called)
+from tfrank.tuning.objective import objective, objectives  # noqa: E402  (imports keras_tuner only when called)
 
 
 def __getattr__(name):

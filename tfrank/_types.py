@@ -1,6 +1,6 @@
 """Type aliases of tfrank's public signatures (what the functions and classes accept).
 
-The values are checked at run time by `tfrank.validation` (with a message naming the
+The values are checked at run time by `tfrank.engine.validation` (with a message naming the
 argument); these aliases only document them for readers and type checkers.
 """
 

@@ -6,14 +6,15 @@ log name (``{"precision_at_5": ..., "precision_at_10": ...}``) for a list of k.
 Lists with no relevant item follow ``empty``: ``"skip"`` marks them NaN (left out of a
 mean, as trec_eval does), ``"zero"``/``"one"`` give that value, ``"error"`` raises.
 A list in which a valid item scores NaN gives NaN. ``ties="expected"`` gives the exact
-mean over every ordering of tied items (McSherry & Najork, ECIR 2008; `tfrank.ties`).
+mean over every ordering of tied items (McSherry & Najork, ECIR 2008; `tfrank.engine.ties`).
 """
 
 from typing import Dict, Literal, Optional, Sequence
 
 import tensorflow as tf
 
-from tfrank import engine, inputs, validation
+from tfrank import engine
+from tfrank.engine import inputs, validation
 from tfrank._types import K, Discount, Empty, Gain, LabelFormat, PerList, TensorLike, Ties
 
 
@@ -71,7 +72,7 @@ def precision_at_k(
         y_pred: scores ``[B, N]``, higher ranks first.
         k: a positive int, or a list of them (then a dict of values is returned).
         mask: optional bool ``[B, N]``; False items are excluded like padding.
-        sample_weight: optional per-item weights ``[B, N]`` (`tfrank.weights`, keras-rs'
+        sample_weight: optional per-item weights ``[B, N]`` (`tfrank.engine.weights`, keras-rs'
             definition): an item of weight 0 is excluded; AP, DCG and NDCG weigh each item.
             Per-list weights weigh a mean over lists: pass them to the Keras metric.
         label_format: None (resolve from dtype and shape), ``"dense"`` or ``"ids"``.

@@ -1,6 +1,6 @@
 """Measures the table in the README budget section: thresholded Keras metrics vs budget metrics.
 
-Trains the same small model on tfrank.fraud.load_fraud() with and without the balanced
+Trains the same small model on tfrank.apps.fraud.load_fraud() with and without the balanced
 class_weight of the fraud tutorial (seed 002) and reports, on the validation split, what
 Keras' thresholded metrics and tfrank's budget metrics say. Run:
 ``python docs/scripts/budget_table.py`` (about a minute on a 2-core CPU VM).
@@ -44,7 +44,7 @@ def run(class_weight, data, seed=0):
 
 def main():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from tfrank.fraud import load_fraud
+    from tfrank.apps.fraud import load_fraud
 
     data = load_fraud()
     print(f"validation: {len(data.y_val)} examples, {int(data.y_val.sum())} positives")

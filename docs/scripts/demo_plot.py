@@ -1,8 +1,8 @@
 """Redraws docs/demo.png from the trials of the sample run printed in docs/demo.md.
 
 The "What a run prints" section of docs/demo.md shows one run of ``tfrank demo``; this script
-feeds its trial table to ``tfrank.demo.plot`` with the baselines of the same validation
-lists (``tfrank.demo.baselines``: random scores, L1 pixel distance), so the plot matches
+feeds its trial table to ``tfrank.apps.demo.plot`` with the baselines of the same validation
+lists (``tfrank.apps.demo.baselines``: random scores, L1 pixel distance), so the plot matches
 the sample without training again. Run: ``python docs/scripts/demo_plot.py``.
 """
 
@@ -28,7 +28,7 @@ def sample_trials(text):
 
 
 def main():
-    from tfrank import data, demo
+    from tfrank.apps import data, demo
 
     with open(PAGE, encoding="utf-8") as f:
         trials = sample_trials(f.read())

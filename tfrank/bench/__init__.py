@@ -16,13 +16,11 @@ Importing this module is cheap (no TensorFlow): `register` only adds the parser.
 
 import argparse
 
-DEFAULT_SECTIONS = ("cases", "family", "fit", "memory", "budget", "retrieval")
-# xla: export tfrank's XLA programs for a replay where jaxlib runs (tfrank/bench/xla_export.py); opt-in.
-SECTIONS = DEFAULT_SECTIONS + ("xla",)
+from tfrank.bench.plan import DEFAULT_SECTIONS, SECTIONS  # NumPy only
 
 
 def _positive_ints(text):
-    from tfrank.cli import positive_int
+    from tfrank_cli import positive_int  # the command line's argument types (argparse only)
 
     return tuple(positive_int(part) for part in text.split(","))
 
@@ -101,6 +99,7 @@ def main(argv=None):
     """``python -m benchmarks`` and friends: the same as ``tfrank bench ARGS``."""
     import sys
 
-    from tfrank import cli
+    import tfrank_cli  # the command's parser; tfrank.bench imports nothing from tfrank.apps
 
-    return cli.main(["bench", *(sys.argv[1:] if argv is None else argv)])
+    args = tfrank_cli.parser(register_bench=register).parse_args(["bench", *(sys.argv[1:] if argv is None else argv)])
+    return args.func(args)

@@ -7,8 +7,9 @@ import platform
 import sys
 import time
 
-from tfrank.bench import DEFAULT_SECTIONS, SECTIONS, budget, cells, family, fit, impls, memory, plan, report, retrieval
-from tfrank.bench import timing, xla_export
+from tfrank.bench import budget, cells, family, fit, impls, memory, plan, report, retrieval
+from tfrank.bench.plan import DEFAULT_SECTIONS, SECTIONS
+from tfrank.bench import timing, xla
 
 SIZE_OPTIONS = ("batch", "items", "k", "relevant", "formats", "modes")
 
@@ -131,7 +132,7 @@ def run(args):
         "budget": ("PrecisionAtBudget update:",
                    lambda: budget.run(device, limits, quick=args.quick, say=_say, seed=args.seed)),
         "xla": ("XLA programs for a replay by jaxlib:",
-                lambda: xla_export.run(args.out, quick=args.quick, say=_say, seed=args.seed)),
+                lambda: xla.run(args.out, quick=args.quick, say=_say, seed=args.seed)),
         "retrieval": ("retrieval over a whole corpus (one child process per row):",
                       lambda: retrieval.run(device, limits, quick=args.quick, say=_say, seed=args.seed,
                                             corpus=args.retrieval_items)),

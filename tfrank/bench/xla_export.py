@@ -13,13 +13,12 @@ a *bundle* that a machine with jaxlib but no TensorFlow can compile and time
   input/output aliases (train steps donate their variables), TensorFlow's outputs
   (``expected.npz``, or a checksum for large ones) and the tolerance of the check.
 
-Adding a program is one `Program` line in `PROGRAMS` (train steps: `xla_train`).
+Adding a program is one `Program` line in `PROGRAMS` (train steps: `xla_train`); `xla`
+writes the whole bundle and replays it.
 """
 
 import dataclasses
-import json
 import os
-import shutil
 
 import numpy as np
 
@@ -191,57 +190,3 @@ def export_program(program, shape, bundle, stored, seed, cache):
         outputs=[expected_entry(f"{name}/{i}", o.numpy(), stored) for i, o in enumerate(outputs)],
     )
     return record
-
-
-def export(bundle, shapes=FULL_SHAPES, train=("multihot", "classes"), seed=0, say=print, programs=PROGRAMS):
-    """Writes the bundle (HLO files, manifest.json, expected.npz, the replayer); returns the manifest."""
-    import tensorflow as tf
-
-    from tfrank.bench import xla_train
-
-    os.makedirs(bundle, exist_ok=True)
-    stored, records = {}, []
-    for shape in shapes:
-        cache = {}
-        for program in programs:
-            if shape in program.shapes or shape == "tiny":
-                say(f"  export {program.name} at {shape} {SHAPES[shape]}")
-                records.append(export_program(program, shape, bundle, stored, seed, cache))
-    for setup in train:  # "multihot" (every variant) or "multihot/tfrank" (one)
-        name, _, variant = setup.partition("/")
-        records += xla_train.export_setup(name, bundle, stored, seed, say=say, only=(variant,) if variant else None)
-    np.savez(os.path.join(bundle, "expected.npz"), **stored)
-    manifest = {"format": FORMAT, "tensorflow": tf.__version__, "seed": seed, "programs": records}
-    with open(os.path.join(bundle, "manifest.json"), "w") as out:
-        json.dump(manifest, out, indent=1)
-    here = os.path.dirname(os.path.abspath(__file__))
-    for module in ("xla_inputs.py", "xla_replay.py", "xla_report.py", "xla_timing.py"):
-        shutil.copyfile(os.path.join(here, module), os.path.join(bundle, module))
-    total = sum(os.path.getsize(os.path.join(bundle, f)) for f in os.listdir(bundle))
-    say(f"  wrote {len(records)} programs to {bundle} ({total / 2**20:.1f} MiB)")
-    return manifest
-
-
-def run(out, quick=False, say=print, seed=0):
-    """``tfrank bench --sections xla``: exports ``out/xla-bundle`` and, where jax is installed,
-    replays it on the CPU into ``out/xla-replay-cpu``; returns a summary for results.json."""
-    import importlib.util
-
-    bundle = os.path.join(out, "xla-bundle")
-    if quick:
-        manifest = export(bundle, shapes=("tiny",), train=("tiny", "tiny_classes"), seed=seed, say=say)
-    else:
-        manifest = export(bundle, seed=seed, say=say)
-    mib = sum(os.path.getsize(os.path.join(bundle, f)) for f in os.listdir(bundle)) / 2**20
-    summary = {"bundle": bundle, "programs": len(manifest["programs"]), "mib": round(mib, 2), "failures": []}
-    if importlib.util.find_spec("jax") is None:
-        say("  jax is not installed: the bundle is not replayed here")
-        return summary
-    from tfrank.bench import xla_replay
-
-    replay_out = os.path.join(out, "xla-replay-cpu")
-    results = xla_replay.replay(bundle, replay_out, rounds=3 if quick else 7, min_sample=0.005 if quick else 0.05,
-                                say=say)
-    summary.update(replay=replay_out, failures=results["failures"], targets=results["targets"],
-                   jaxlib=results["environment"]["jaxlib"], replay_seconds=results["wall_seconds"])
-    return summary

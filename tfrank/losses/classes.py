@@ -12,7 +12,7 @@ import keras
 import tensorflow as tf
 from keras.src.losses.loss import reduce_weighted_values
 
-from tfrank import inputs, validation
+from tfrank.engine import inputs, validation
 from tfrank.losses import functional
 
 

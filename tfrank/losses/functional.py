@@ -3,7 +3,7 @@
 Every function takes ``y_true, y_pred`` in any label form the metrics accept (dense
 binary or graded labels with negative padding, ids ``[B, R]`` padded with -1 or ragged,
 class ids ``[B]``/``[B, 1]``, the ``{"labels", "mask"}`` dict), through the same input
-normalisation (`tfrank.inputs.normalize`), and the logits ``y_pred`` ``[B, N]``.
+normalisation (`tfrank.engine.inputs.normalize`), and the logits ``y_pred`` ``[B, N]``.
 Padding and masked items leave the loss; float16/bfloat16 logits are computed in float32.
 
 Ids are never densified: each loss reads the relevant logits with one gather, so memory
@@ -19,7 +19,7 @@ valid item scores NaN gives NaN.
 
 import tensorflow as tf
 
-from tfrank import inputs, validation
+from tfrank.engine import inputs, validation
 
 _LOWEST = tf.float32.min
 

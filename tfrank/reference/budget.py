@@ -1,4 +1,4 @@
-"""NumPy reference for the dataset-level budget metrics (`tfrank.budget`), written plainly.
+"""NumPy reference for the dataset-level budget metrics (`tfrank.metrics.budget`), written plainly.
 
 Whole set at once, one stable sort, no streaming: the test oracle for the streaming,
 graph-mode and distributed versions. Same signatures as `tfrank.precision_at_budget`

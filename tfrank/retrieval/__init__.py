@@ -3,7 +3,7 @@
 * `scoring`: pure TF functions, the exact chunked top-K (`scoring.retrieval_top_k`) and
   the tie count of the second pass;
 * `inputs`: relevant and excluded candidate ids of a batch;
-* `ranking`: the `tfrank.ranking.Ranked` view every tfrank definition reads;
+* `ranking`: the `tfrank.engine.ranking.Ranked` view every tfrank definition reads;
 * `index`: where the candidate embeddings come from (array, dataset, candidate tower);
 * `functional`: `retrieval_metrics`, per-query values of one batch (pure);
 * `metrics`: `RetrievalMetrics`, the Keras metric.

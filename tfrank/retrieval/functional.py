@@ -7,8 +7,9 @@ that met a NaN score.
 
 import tensorflow as tf
 
-from tfrank import engine, validation
-from tfrank.definitions import DEFINITIONS
+from tfrank import engine
+from tfrank.engine import validation
+from tfrank.engine.definitions import DEFINITIONS
 from tfrank.retrieval import index, inputs, ranking, scoring
 
 
@@ -35,7 +36,7 @@ def check_k(k, n_candidates):
 
 def compute(requests, y_true, y_pred, candidates, *, exclude=None, exclude_columns=0, lookup=None,
             similarity="dot", chunk=scoring.DEFAULT_CHUNK, empty="skip", ties="first"):
-    """Per-query values ``[B, C]``, which queries count ``[B]`` and their `tfrank.inputs.Lists`,
+    """Per-query values ``[B, C]``, which queries count ``[B]`` and their `tfrank.engine.inputs.Lists`,
     against ``candidates`` ``[M, d]`` float32 (already unit rows for ``"cosine"``)."""
     n_candidates, dim = candidates.shape
     queries = tf.convert_to_tensor(y_pred)

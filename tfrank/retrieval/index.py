@@ -17,7 +17,7 @@ over the catalogue per evaluation, not one per batch.
 import numpy as np
 import tensorflow as tf
 
-from tfrank import validation
+from tfrank.engine import validation
 
 
 class CandidateSource:

@@ -17,8 +17,8 @@ import dataclasses
 
 import tensorflow as tf
 
-from tfrank import validation
-from tfrank.fastrank import count_true
+from tfrank.engine import validation
+from tfrank.engine.fastrank import count_true
 
 
 @dataclasses.dataclass(frozen=True)

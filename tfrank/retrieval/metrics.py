@@ -9,9 +9,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfrank import engine, validation
-from tfrank import inputs as list_inputs
-from tfrank.metrics import RankingMetrics
+from tfrank import engine
+from tfrank.engine import validation
+from tfrank.engine import inputs as list_inputs
+from tfrank.metrics.base import RankingMetrics
 from tfrank.retrieval import functional, index, scoring
 
 _DEFAULT_NAME = "retrieval_metrics"

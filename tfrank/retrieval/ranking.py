@@ -1,6 +1,6 @@
-"""The `tfrank.ranking.Ranked` view of a retrieval batch, built from the corpus top-K.
+"""The `tfrank.engine.ranking.Ranked` view of a retrieval batch, built from the corpus top-K.
 
-Every tfrank definition (`tfrank.definitions`) reads the same few fields, so the whole
+Every tfrank definition (`tfrank.engine.definitions`) reads the same few fields, so the whole
 metric family applies to retrieval unchanged: ``gains`` and ``hits`` of the top K'
 positions (from `tfrank.retrieval.scoring.retrieval_top_k`), and per query
 ``n_relevant`` (relevant candidates left after exclusion) and ``n_valid`` (M minus the
@@ -10,8 +10,8 @@ is counted over the whole corpus by a second chunked pass (`scoring.count_ties`)
 
 import tensorflow as tf
 
-from tfrank import ranking
-from tfrank.inputs import Lists
+from tfrank.engine import ranking
+from tfrank.engine.inputs import Lists
 from tfrank.retrieval import scoring
 
 

@@ -24,7 +24,7 @@ import collections
 
 import tensorflow as tf
 
-from tfrank import fastrank
+from tfrank.engine import fastrank
 
 RetrievalTopK = collections.namedtuple("RetrievalTopK", ["values", "indices", "poisoned"])
 SIMILARITIES = ("dot", "cosine")

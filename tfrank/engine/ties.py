@@ -3,7 +3,7 @@
 McSherry & Najork, "Computing Information Retrieval Performance Measures Efficiently in
 the Presence of Tied Scores", ECIR 2008. Items of equal score form a tie group, and
 every ordering of a group is equally likely, independently across groups. Read off
-`tfrank.ranking.TieGroups` (group start s, size n, relevant count r per position):
+`tfrank.engine.ranking.TieGroups` (group start s, size n, relevant count r per position):
 
 * P, R, F1 (= 2 hits / (K + n_rel)), R-precision, DCG and NDCG are linear in the
   per-position relevance or gain, so their expectation uses each position's group
@@ -23,7 +23,7 @@ every ordering of a group is equally likely, independently across groups. Read o
 
 import tensorflow as tf
 
-from tfrank import ranking
+from tfrank.engine import ranking
 
 
 def _offsets(ranked):

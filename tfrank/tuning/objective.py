@@ -72,7 +72,7 @@ def _examples():
 
 def unknown_name_error(name):
     """The ValueError for a name that is no tfrank log name, suggesting the closest known one."""
-    from tfrank import validation
+    from tfrank.engine import validation
 
     hint = ""
     if isinstance(name, str):

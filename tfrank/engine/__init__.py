@@ -1,15 +1,15 @@
 """Engine shared by the functions and the Keras classes.
 
 A *plan* is a tuple of requests ``(metric, ks, options)``, one per metric, all served
-by one ranking of the batch (`tfrank.ranking.rank` at the largest k, or the whole list
+by one ranking of the batch (`tfrank.engine.ranking.rank` at the largest k, or the whole list
 when R-precision is among them). `compute` returns every request's per-list values side
 by side, ``[B, C]`` with one column per log name, and which lists count.
 """
 
 import tensorflow as tf
 
-from tfrank import inputs, ranking, validation, weights
-from tfrank.definitions import DEFINITIONS, FUNCTION_OPTIONS
+from tfrank.engine import inputs, ranking, validation, weights
+from tfrank.engine.definitions import DEFINITIONS, FUNCTION_OPTIONS
 
 METRICS = tuple(DEFINITIONS)
 
@@ -55,7 +55,7 @@ def log_names(requests):
 def compute(requests, y_true, y_pred, *, mask=None, label_format=None, empty="skip", ties="first", item_weights=None):
     """Per-list values ``[B, C]`` float32 (C = len(log_names(requests))) and which lists count ``[B]``.
 
-    ``item_weights``: optional per-item weights ``[B, N]`` (`tfrank.weights`).
+    ``item_weights``: optional per-item weights ``[B, N]`` (`tfrank.engine.weights`).
     """
     values, countable, _ = _compute(requests, y_true, y_pred, mask, label_format, empty, ties, item_weights)
     return values, countable

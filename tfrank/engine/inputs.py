@@ -15,8 +15,8 @@ from typing import Optional
 
 import tensorflow as tf
 
-from tfrank import fastrank, validation
-from tfrank.fastrank import count_true
+from tfrank.engine import fastrank, validation
+from tfrank.engine.fastrank import count_true
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,7 +17,7 @@ import typing
 import keras
 import tensorflow as tf
 
-from tfrank import validation
+from tfrank.engine import validation
 from tfrank._types import TensorLike
 
 _SIZE_TEXT = "y_true and y_pred must hold the same number of examples; got y_true, y_pred = "

@@ -3,8 +3,8 @@
 State is a weighted sum of per-list values and a weight total, one entry per log name,
 both created with ``aggregation="sum"`` so that replicas add up under
 ``tf.distribute``. ``result()`` is their ratio, 0.0 before any countable list.
-The classes themselves live in `tfrank.set_metrics` (P, R, F1, HitRate, R-precision)
-and `tfrank.rank_metrics` (MRR, MAP, NDCG, DCG); `RankingMetrics` computes several at once.
+The classes themselves live in `tfrank.metrics.set_based` (P, R, F1, HitRate, R-precision)
+and `tfrank.metrics.rank_based` (MRR, MAP, NDCG, DCG); `RankingMetrics` computes several at once.
 """
 
 from typing import Optional, Sequence
@@ -12,7 +12,8 @@ from typing import Optional, Sequence
 import keras
 import tensorflow as tf
 
-from tfrank import engine, validation
+from tfrank import engine
+from tfrank.engine import validation
 from tfrank._types import K, Empty, EmptyWeight, LabelFormat, TensorLike, Ties
 
 
@@ -32,7 +33,7 @@ class RankingMetric(keras.metrics.Metric):
 
     ``update_state(y_true, y_pred, sample_weight=None, mask=None)``: ``sample_weight`` is
     one weight per list (a scalar, ``[B]`` or ``[B, 1]``) or one per item (``[B, N]``,
-    keras-rs' and TF-Ranking's definition, `tfrank.weights`: an item of weight 0 is
+    keras-rs' and TF-Ranking's definition, `tfrank.engine.weights`: an item of weight 0 is
     excluded, a list weighs the mean weight of its relevant items, and AP, DCG and NDCG
     weigh each item).
     """

@@ -22,7 +22,7 @@ An item of weight 0 is excluded, like a masked item. The other weights act twice
 
 import tensorflow as tf
 
-from tfrank import ranking
+from tfrank.engine import ranking
 
 
 def _weighted_ids(lists):

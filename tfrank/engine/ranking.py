@@ -1,6 +1,6 @@
 """The shared engine: one top_k at max(k) and one ``tf.gather`` of the labels.
 
-The top_k is `tfrank.fastrank.top_k`: exactly ``tf.math.top_k``'s values and indices,
+The top_k is `tfrank.engine.fastrank.top_k`: exactly ``tf.math.top_k``'s values and indices,
 computed through chunk maxima when the lists are long enough for that to be faster.
 
 Every metric reads the same `Ranked` view of a batch, so a list of k values, or
@@ -13,15 +13,15 @@ from typing import Optional
 import numpy as np
 import tensorflow as tf
 
-from tfrank import fastrank
-from tfrank.inputs import Lists
+from tfrank.engine import fastrank
+from tfrank.engine.inputs import Lists
 
 
 @dataclasses.dataclass(frozen=True)
 class Ranked:
     """The top of each list.
 
-    lists: the normalised batch (`tfrank.inputs.Lists`).
+    lists: the normalised batch (`tfrank.engine.inputs.Lists`).
     depth: K' = min(max(k), N), the number of ranked positions kept (static when N is);
         N itself when a metric needs the whole ranking (R-precision).
     gains: ``[B, K']`` float relevance of the item at each position (graded for dense
@@ -30,7 +30,7 @@ class Ranked:
     ties: ``ties="expected"`` only: each position's tie group (`TieGroups`); None for
         ``ties="first"``, whose formulas read ``gains`` and ``hits`` alone.
     weights: ``[B, K']`` float per-item weight at each position (0 for excluded items),
-        or None without per-item weights (`tfrank.weights`).
+        or None without per-item weights (`tfrank.engine.weights`).
     """
 
     lists: Lists

@@ -1,7 +1,7 @@
 """Metrics of the top-K *set* (the order inside the top K does not matter):
 Precision@K, Recall@K, F1@K, HitRate@K, and R-precision (the top-R set, R = n_rel).
 
-Each class only names its per-list definition (`tfrank.definitions`); state, streaming
+Each class only names its per-list definition (`tfrank.engine.definitions`); state, streaming
 and the Keras contract come from `tfrank.metrics.RankingMetric`.
 """
 
@@ -10,7 +10,7 @@ from typing import Optional
 import keras
 
 from tfrank._types import Empty, EmptyWeight, LabelFormat, Ties
-from tfrank.metrics import RankingMetric
+from tfrank.metrics.base import RankingMetric
 
 
 @keras.saving.register_keras_serializable(package="tfrank")
@@ -34,7 +34,7 @@ class PrecisionAtK(RankingMetric):
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"`` (mean over orderings of tied items).
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
-            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
         name, dtype: as for any Keras metric; default name ``precision_at_{k}``.
 
     Example:
@@ -72,7 +72,7 @@ class RecallAtK(RankingMetric):
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"`` (mean over orderings of tied items).
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
-            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
         name, dtype: as for any Keras metric; default name ``recall_at_{k}``.
 
     Example:
@@ -107,7 +107,7 @@ class F1AtK(RankingMetric):
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
-            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
         name, dtype: as for any Keras metric; default name ``f1_at_{k}``.
 
     Example (list 0: 2 hits in the top 2 of 2 relevant: 4/4; list 1: 1 hit of 1: 2/3):
@@ -142,7 +142,7 @@ class HitRateAtK(RankingMetric):
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
-            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
         name, dtype: as for any Keras metric; default name ``hit_rate_at_{k}``.
 
     Example (class ids: list 0's item 0 ranks first, list 1's item 2 second):
@@ -178,7 +178,7 @@ class RPrecision(RankingMetric):
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
-            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
         name, dtype: as for any Keras metric; default name ``r_precision``.
 
     Example (list 0: R = 2, one of them in the top 2; list 1: R = 1, ranked first):

@@ -1,12 +1,12 @@
 """Metrics that weigh positions inside the top K: MRR@K, MAP@K, NDCG@K, DCG@K.
 
-Each class only names its per-list definition (`tfrank.definitions`); state, streaming
+Each class only names its per-list definition (`tfrank.engine.definitions`); state, streaming
 and the Keras contract come from `tfrank.metrics.RankingMetric`.
 """
 
 import keras
 
-from tfrank.metrics import RankingMetric
+from tfrank.metrics.base import RankingMetric
 
 
 @keras.saving.register_keras_serializable(package="tfrank")
@@ -27,7 +27,7 @@ class MRRAtK(RankingMetric):
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
-            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
         name, dtype: as for any Keras metric; default name ``mrr_at_{k}``.
 
     Example (list 0's first relevant item ranks 2nd, list 1's 1st: (1/2 + 1) / 2; with
@@ -66,7 +66,7 @@ class MAPAtK(RankingMetric):
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
-            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
         name, dtype: as for any Keras metric; default name ``map_at_{k}``.
 
     Example (relevant items at ranks 1 and 3, three relevant in all: (1 + 2/3) / 3;
@@ -115,7 +115,7 @@ class NDCGAtK(RankingMetric):
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
-            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
         name, dtype: as for any Keras metric; default name ``ndcg_at_{k}``.
 
     Example (graded labels [3, 2, 0, 1]; the top 3 hold labels 2, 0, 1; the ideal
@@ -160,7 +160,7 @@ class DCGAtK(RankingMetric):
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
-            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.weights`).
+            weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
         name, dtype: as for any Keras metric; default name ``dcg_at_{k}``.
 
     Example (gains 3, 0, 1 at discounts 1, 1/log2(3), 1/2; linear: 2, 0, 1):

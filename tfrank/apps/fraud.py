@@ -51,7 +51,7 @@ def load_fraud(*, positive_rate=0.05, val_fraction=0.4, seed=0):
 
     Example:
 
-    >>> from tfrank.fraud import load_fraud
+    >>> from tfrank.apps.fraud import load_fraud
     >>> data = load_fraud()
     >>> data.x_train.shape, data.x_val.shape
     ((225, 30), (151, 30))
@@ -60,7 +60,7 @@ def load_fraud(*, positive_rate=0.05, val_fraction=0.4, seed=0):
     """
     from sklearn.datasets import load_breast_cancer
 
-    from tfrank import validation
+    from tfrank.engine import validation
 
     if not isinstance(positive_rate, float) or not 0.0 < positive_rate <= 212 / 569:
         raise validation.invalid("positive_rate", positive_rate, "a float in (0, 0.372]")
@@ -151,13 +151,13 @@ def search(data, *, budget=10, max_trials=10, epochs=30, seed=0, out="tfrank-dem
            on_trial=None):
     """Two Bayesian searches with the same budget: on ``val_recall`` and on ``val_precision_at_budget_B``.
 
-    Returns one summary per objective (`tfrank.demo.tune`'s, plus ``"selected"``: the
+    Returns one summary per objective (`tfrank.apps.demo.tune`'s, plus ``"selected"``: the
     selected model's validation metrics, `selected_model_row`), budget objective first.
     """
     import keras_tuner
 
     import tfrank
-    from tfrank import demo
+    from tfrank.apps import demo
 
     positive_rate = float(np.mean(data.y_train))
     summaries = []

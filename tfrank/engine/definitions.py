@@ -1,4 +1,4 @@
-"""Per-list metric definitions on a `tfrank.ranking.Ranked` batch.
+"""Per-list metric definitions on a `tfrank.engine.ranking.Ranked` batch.
 
 Each definition takes ``(ranked, ks, **options)`` and returns ``[B, len(ks)]`` values
 (``ks`` is ``(None,)`` for R-precision, which has no cut-off). Positions are 0-based
@@ -9,14 +9,14 @@ What they read: under ``ties="first"``, ``ranked.gains`` ``[B, K']``, ``ranked.h
 ``n_valid`` and, for NDCG's ideal ordering, ``labels`` (dense) — nothing else, so any
 producer of those fields serves every metric. R-precision needs K' = N. Under
 ``ties="expected"`` they read ``ranked.ties`` instead of ``gains``/``hits`` (see
-`tfrank.ties` for the derivations).
+`tfrank.engine.ties` for the derivations).
 """
 
 import dataclasses
 
 import tensorflow as tf
 
-from tfrank import fastrank, ranking, ties, validation, weights
+from tfrank.engine import fastrank, ranking, ties, validation, weights
 
 # === Per-position quantities, under either tie policy ===
 
@@ -48,7 +48,7 @@ def _pair_terms(ranked):
 
 
 def _item_weighted(ranked, metric):
-    """True when per-item weights enter the metric's formula (`tfrank.weights`)."""
+    """True when per-item weights enter the metric's formula (`tfrank.engine.weights`)."""
     if ranked.weights is None:
         return False
     if ranked.ties is not None:

@@ -1,0 +1,183 @@
+"""The ``tfrank`` command line: ``tfrank demo`` (and ``tfrank bench``).
+
+The options of ``tfrank demo`` are defined in the top-level module ``tfrank_cli`` (the
+console command), which checks them before TensorFlow loads; this module runs the
+commands. ``tfrank bench`` comes from ``tfrank.bench.register`` when that module
+exists: it adds its parser and sets ``func`` (called with the parsed arguments,
+returns the exit code). Bad options exit with code 2 and argparse's message; a data set that
+cannot be loaded exits with code 1 and a message that says what to do.
+"""
+
+import importlib
+import importlib.util
+import os
+import platform
+import sys
+import time
+
+# The options live in the top-level launcher module, which parses them before TensorFlow loads.
+import tfrank_cli
+from tfrank_cli import dataset_name, positive_int  # noqa: F401  (argument types, used by tfrank.bench)
+
+# === tfrank demo ===
+
+
+def _progress(max_trials):
+    last = [time.perf_counter()]
+    best = {}
+
+    def report(kind, trial):
+        now = time.perf_counter()
+        seconds, last[0] = now - last[0], now
+        hps = " ".join(f"{name}={_short(value)}" for name, value in trial.hyperparameters.values.items())
+        score = trial.score
+        if score is not None:
+            best[kind] = max(best.get(kind, score), score)
+        shown = "failed" if score is None else f"{score:.4f}"
+        done = f"best {best[kind]:.4f}" if kind in best else "no result yet"
+        print(f"[{kind}] trial {int(trial.trial_id)} ({int(trial.trial_id) + 1} of {max_trials}): {hps} -> {shown} ({done}, {seconds:.1f} s)",
+              flush=True)
+
+    return report
+
+
+def _short(value):
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def run_demo(args):
+    from tfrank.apps import demo
+
+    tfrank_cli.task_options(args)
+    started = time.perf_counter()
+    os.makedirs(args.out, exist_ok=True)
+    ran = (_ranking_searches if args.task == "ranking" else _fraud_searches)(args)
+    if ran is None:
+        return 1
+    results, details = ran
+    output = dict(results[0])
+    output.update(
+        task=args.task,
+        **details,
+        epochs=args.epochs,
+        max_trials=args.max_trials,
+        seed=args.seed,
+        machine=f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPUs visible",
+        wall_seconds=round(time.perf_counter() - started, 1),
+        plot="search.png",
+    )
+    demo.write_results(output, os.path.join(args.out, "results.json"))
+    demo.plot(results, os.path.join(args.out, "search.png"), baselines=output.get("baselines"))
+    print(f"wrote {os.path.join(args.out, 'results.json')} and {os.path.join(args.out, 'search.png')} "
+          f"({output['wall_seconds']} s in all)")
+    return 0
+
+
+def _report(label, summary):
+    from tfrank.apps import demo
+
+    failed = sum(row["score"] is None for row in summary["trials"])
+    print(f"\n{label}: best {summary['objective']} = {summary['best_score']:.4f} (trial {summary['best_trial']}), "
+          f"{failed} failed trials, {summary['seconds']} s\n{demo.table(summary)}\n", flush=True)
+
+
+def _ranking_searches(args):
+    """The ranking demo's searches: Bayesian (and RandomSearch with --compare random)."""
+    from tfrank.apps import data, demo
+
+    try:
+        dataset = data.load(args.dataset, seed=args.seed, data_dir=args.data_dir, max_lists=args.max_lists)
+    except data.DataError as err:
+        print(f"tfrank demo: {err}", file=sys.stderr)
+        return None
+    print(f"data: {dataset.summary()}\n      {dataset.description}")
+    print(
+        f"search: maximise val_{args.metric}_at_{args.k}, {args.max_trials} trials x {args.epochs} epochs, "
+        f"BayesianOptimization with {demo.initial_points(args.max_trials)} random initial points",
+        flush=True,
+    )
+    results = []
+    for kind in ["bayesian"] + ([args.compare] if args.compare else []):
+        summary, _ = demo.search(
+            dataset,
+            kind=kind,
+            k=args.k,
+            metric=args.metric,
+            max_trials=args.max_trials,
+            epochs=args.epochs,
+            seed=args.seed,
+            out=args.out,
+            resume=args.resume,
+            batch_size=args.batch_size,
+            on_trial=_progress(args.max_trials),
+        )
+        _report(kind, summary)
+        results.append(summary)
+    details = {"dataset": dataset.name, "data": dataset.summary(), "k": args.k,
+               "baselines": demo.baselines(dataset, args.metric, args.k),
+               "compare": {r["tuner"]: r for r in results[1:]}}
+    return results, details
+
+
+def _fraud_searches(args):
+    """The fraud demo: the same Bayesian search on val_recall and on val_precision_at_budget_B."""
+    from tfrank.apps import demo, fraud
+
+    data = fraud.load_fraud(seed=args.seed)
+    summary = (f"breast-cancer data with malignant as a rare class: {len(data.y_train)} training examples "
+               f"({int(data.y_train.sum())} positive), {len(data.y_val)} validation ({int(data.y_val.sum())} positive)")
+    objectives = " and ".join(fraud.objective_names(args.budget))
+    print(f"data: {summary}\nsearch: BayesianOptimization on {objectives}, {args.max_trials} trials x "
+          f"{args.epochs} epochs each, {demo.initial_points(args.max_trials)} random initial points, "
+          "balanced class_weight (as the tutorial)", flush=True)
+    results = fraud.search(
+        data,
+        budget=args.budget,
+        max_trials=args.max_trials,
+        epochs=args.epochs,
+        seed=args.seed,
+        out=args.out,
+        resume=args.resume,
+        batch_size=args.batch_size,
+        on_trial=_progress(args.max_trials),
+    )
+    for result in results:
+        _report(result["objective"], result)
+    table = fraud.comparison_table(results, args.budget)
+    print(f"What each objective selected, on the validation split:\n{table}\n", flush=True)
+    details = {"dataset": "fraud", "data": summary, "budget": args.budget, "comparison": table,
+               "compare": {r["objective"]: r for r in results[1:]}}
+    return results, details
+
+
+# === tfrank bench (added by tfrank.bench when present) ===
+
+
+def register_bench(subparsers):
+    if importlib.util.find_spec("tfrank.bench") is not None:
+        return importlib.import_module("tfrank.bench").register(subparsers)
+    parser = subparsers.add_parser("bench", help="run the benchmarks (not available in this version)")
+    parser.set_defaults(func=_bench_missing)
+    return parser
+
+
+def _bench_missing(args):
+    print("tfrank bench: not available yet in this version of tfrank", file=sys.stderr)
+    return 1
+
+
+def parser():
+    return tfrank_cli.parser(register_bench=register_bench)
+
+
+def main(argv=None):
+    """Runs ``tfrank`` in this process (TensorFlow already imported); returns the exit code.
+
+    The console command is ``tfrank_cli.main``, which parses before importing tfrank.
+    """
+    args = parser().parse_args(argv)
+    return run_demo(args) if args.command == "demo" else args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

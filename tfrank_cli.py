@@ -82,7 +82,7 @@ def register_demo(subparsers):
     parser.add_argument("--budget", type=positive_int, help="fraud: cases reviewed, B in val_precision_at_budget_B (default 10)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data, weights and tuner (default 0)")
     parser.add_argument("--out", default="tfrank-demo", help="output folder (default ./tfrank-demo)")
-    parser.add_argument("--dataset", type=dataset_name, help="ranking: 'digits' (default) or 'tfds:NAME'; retrieval: 'digits' or 'tfds:movielens/100k-ratings'")
+    parser.add_argument("--dataset", type=dataset_name, help="'digits' (default) or 'tfds:NAME' (retrieval: tfds:movielens/100k-ratings)")
     parser.add_argument("--data-dir", default=None, help="ranking, retrieval: TFDS data directory (default: TFDS' own)")
     parser.add_argument(
         "--compare", choices=("random",), default=None, help="ranking: also run RandomSearch with the same budget"

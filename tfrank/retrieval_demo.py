@@ -135,5 +135,6 @@ def searches(args, on_trial, report):
     summary, _ = search(data, k=args.k, max_trials=args.max_trials, epochs=args.epochs, seed=args.seed, out=args.out,
                         resume=args.resume, batch_size=args.batch_size, on_trial=on_trial)
     report("bayesian", summary)
-    details = {"dataset": data.name, "data": data.summary(), "k": args.k, "ceiling": ceiling(data, args.k), "baselines": baselines(data, args.k, args.seed)}
+    details = {"dataset": data.name, "data": data.summary(), "k": args.k, "ceiling": ceiling(data, args.k),
+               "baselines": baselines(data, args.k, args.seed)}
     return [summary], details

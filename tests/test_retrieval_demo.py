@@ -66,6 +66,7 @@ def test_digits_queries_rank_the_gallery_of_all_other_images():
     assert np.all(data.y_train[:, -data.exclude_columns] == np.arange(len(data.x_train)))
     relevant_train = data.y_train[:, : -data.exclude_columns]
     assert np.all(relevant_train.max(axis=1) < len(data.candidates))
+    assert not np.any(relevant_train == np.arange(len(data.x_train))[:, None])
     # Relevance is the digit: every relevant row's image and the query image share a class,
     # checked through the images themselves (each query equals one scikit-learn image).
     from sklearn.datasets import load_digits
@@ -76,6 +77,24 @@ def test_digits_queries_rank_the_gallery_of_all_other_images():
     for query, row in zip(data.x_val[:20], relevant_val[:20]):
         rows = row[row >= 0]
         assert set(rows) == set(np.flatnonzero(gallery_class == pixels[bytes(query)]))
+
+
+def test_training_loss_is_the_softmax_over_the_catalogue_without_excluded_candidates():
+    candidates = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.5]], np.float32)
+    queries = np.array([[0.5, 2.0], [1.0, -1.0]], np.float32)
+    # [R = 2 relevant | E = 1 excluded]; query 1's relevant candidate 1 is excluded: it counts for neither.
+    y = np.array([[0, 2, 1], [3, 1, 1]], np.int32)
+    identity = keras.layers.Identity()
+    model = retrieval_demo.TwoTower(identity, identity, candidates, exclude_columns=1, temperature=0.5)
+    loss = float(model.compute_loss(y=y, y_pred=queries))
+
+    expected = []
+    for query, (*relevant, excluded) in zip(queries, y):
+        logits = {c: float(query @ candidates[c]) / 0.5 for c in range(4) if c != excluded}
+        log_norm = np.log(sum(np.exp(v) for v in logits.values()))
+        counted = [c for c in relevant if c != excluded]
+        expected.append(-np.mean([logits[c] - log_norm for c in counted]))
+    assert loss == pytest.approx(np.mean(expected), rel=1e-5)
 
 
 # === MovieLens through tfds.testing.mock_data: users query all movies ===

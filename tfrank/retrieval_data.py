@@ -104,7 +104,8 @@ def load_digits(*, seed=0, max_queries=None):
     train = np.arange(len(gallery)) if max_queries is None else np.arange(min(max_queries, len(gallery)))
     val = queries if max_queries is None else queries[:max_queries]
     by_class = {c: np.flatnonzero(classes[gallery] == c) for c in range(10)}
-    y_train, e_train = _pack([by_class[classes[gallery[q]]] for q in train], [[q] for q in train])
+    y_train, e_train = _pack([by_class[classes[gallery[q]]][by_class[classes[gallery[q]]] != q] for q in train],
+                             [[q] for q in train])
     y_val, e_val = _pack([by_class[classes[q]] for q in val], [[] for _ in val])
     y_train, y_val, e = _same_exclude_columns(y_train, e_train, y_val, e_val)
     description = (f"scikit-learn digits, query-by-example retrieval: each held-out image ranks the whole gallery "

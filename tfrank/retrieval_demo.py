@@ -36,15 +36,23 @@ class TwoTower(keras.Model):
         """Softmax over the whole catalogue; mean ``-log p`` of the relevant candidates."""
         items = self.candidate_tower(self.catalogue, training=training)
         logits = tf.matmul(y_pred, items, transpose_b=True) / self.temperature
-        n_items = tf.shape(logits)[1]
         y = tf.cast(y, tf.int32)
-        relevant = tf.reduce_sum(tf.one_hot(y[:, : -self.exclude_columns], n_items), axis=1)  # -1 -> zero row
-        excluded = tf.reduce_sum(tf.one_hot(y[:, -self.exclude_columns :], n_items), axis=1) > 0
-        logits = tf.where(excluded, tf.float32.min / 2, logits)
-        log_p = tf.nn.log_softmax(logits, axis=-1)
-        n_rel = tf.reduce_sum(relevant, axis=1)
-        per_query = -tf.reduce_sum(relevant * log_p, axis=1) / tf.maximum(n_rel, 1.0)
+        relevant, exclude = y[:, : -self.exclude_columns], y[:, -self.exclude_columns :]
+        excluded = _multi_hot(exclude, tf.shape(logits)) > 0  # [B, M], never [B, R, M]
+        log_p = tf.nn.log_softmax(tf.where(excluded, -1e9, logits), axis=-1)
+        rows = tf.maximum(relevant, 0)
+        # An excluded candidate leaves the relevant set too, as in tfrank.RetrievalMetrics.
+        counted = tf.cast((relevant >= 0) & ~tf.gather(excluded, rows, batch_dims=1), tf.float32)
+        n_rel = tf.reduce_sum(counted, axis=1)
+        per_query = -tf.reduce_sum(counted * tf.gather(log_p, rows, batch_dims=1), axis=1) / tf.maximum(n_rel, 1.0)
         return tf.reduce_sum(per_query) / tf.maximum(tf.reduce_sum(tf.cast(n_rel > 0, tf.float32)), 1.0)
+
+
+def _multi_hot(ids, shape):
+    """Counts ``[B, M]`` of the ids ``[B, W]`` (-1: padding) of each row."""
+    where = tf.where(ids >= 0)
+    index = tf.stack([where[:, 0], tf.cast(tf.gather_nd(ids, where), tf.int64)], axis=1)
+    return tf.scatter_nd(index, tf.ones(tf.shape(index)[:1]), tf.cast(shape, tf.int64))
 
 
 def _tower(hp, data, name, n_ids):

@@ -148,6 +148,13 @@ def test_movielens_demo_runs_on_mock_data_and_its_random_baseline_respects_exclu
     assert results["ceiling"] == 1.0
 
 
+def test_k_beyond_the_catalogue_exits_1_with_a_clear_message(tmp_path, capsys):
+    argv = ["demo", "--task", "retrieval", "--k", "1439", "--out", str(tmp_path)]
+    assert cli.main(argv) == 1
+    assert "--k must be at most the catalogue's 1438 candidates, got 1439" in capsys.readouterr().err
+    assert not (tmp_path / "results.json").exists()
+
+
 @pytest.mark.parametrize("dataset, message", [
     (f"tfds:{MOVIELENS}", f"TFDS data set '{MOVIELENS}' is not prepared in"),
     ("tfds:mslr_web/10k_fold1", "dataset must be 'digits' or 'tfds:movielens/100k-ratings' for the retrieval demo"),

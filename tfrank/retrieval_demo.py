@@ -10,6 +10,8 @@ hidden width (digits), L2 normalisation, temperature and learning rate on
 of the catalogue, its index recomputed from the candidate tower once per evaluation.
 """
 
+import sys
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -124,8 +126,6 @@ def ceiling(data, k):
 
 def searches(args, on_trial, report):
     """``tfrank demo --task retrieval``: ``(results, details)`` for `tfrank.cli`, or None if no data."""
-    import sys
-
     try:
         data = retrieval_data.load(args.dataset, seed=args.seed, data_dir=args.data_dir)
     except retrieval_data.DataError as err:

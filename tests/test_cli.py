@@ -60,6 +60,13 @@ def test_help(argv, capsys, entry):
         (["demo", "--budget", "0"], "argument --budget: must be a positive int, got '0'"),
         (["demo", "--budget", "5"], "--budget does not apply to --task ranking"),
         (["demo", "--task", "fraud", "--k", "5", "--compare", "random"], "--k, --compare does not apply to --task fraud"),
+        (["demo", "--task", "retrieval", "--metric", "ndcg", "--budget", "3"],
+         "--metric, --budget does not apply to --task retrieval"),
+        (["demo", "--task", "retrieval", "--max-lists", "5", "--compare", "random"],
+         "--compare, --max-lists does not apply to --task retrieval"),
+        (["demo", "--task", "retrieval", "--dataset", "tfds:mslr_web/10k_fold1"],
+         "argument --dataset: --task retrieval takes 'digits' or 'tfds:movielens/100k-ratings', got 'tfds:mslr_web"),
+        (["demo", "--task", "retrieval", "--k", "0"], "argument --k: must be a positive int, got '0'"),
     ],
 )
 def test_bad_options_exit_2_with_a_clear_message(argv, message, capsys, entry):
@@ -91,6 +98,8 @@ def _launch(*argv, env=None):
     (["demo", "--help"], 0, "--max-trials MAX_TRIALS"),
     (["demo", "--max-trials", "0"], 2, "argument --max-trials: must be a positive int, got '0'"),
     (["demo", "--task", "fraud", "--k", "3"], 2, "--k does not apply to --task fraud"),
+    (["demo", "--task", "retrieval", "--metric", "map"], 2, "--metric does not apply to --task retrieval"),
+    (["demo", "--task", "retrieval", "--dataset", "tfds:x"], 2, "--task retrieval takes 'digits' or"),
     (["fly"], 2, "invalid choice: 'fly'"),
 ])
 def test_help_and_bad_options_answer_without_tensorflow(argv, code, shown):

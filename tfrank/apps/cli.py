@@ -51,7 +51,7 @@ def run_demo(args):
     tfrank_cli.task_options(args)
     started = time.perf_counter()
     os.makedirs(args.out, exist_ok=True)
-    ran = (_ranking_searches if args.task == "ranking" else _fraud_searches)(args)
+    ran = {"ranking": _ranking_searches, "fraud": _fraud_searches, "retrieval": _retrieval_searches}[args.task](args)
     if ran is None:
         return 1
     results, details = ran
@@ -148,6 +148,13 @@ def _fraud_searches(args):
     details = {"dataset": "fraud", "data": summary, "budget": args.budget, "comparison": table,
                "compare": {r["objective"]: r for r in results[1:]}}
     return results, details
+
+
+def _retrieval_searches(args):
+    """The retrieval demo: a two-tower model tuned on val_recall_at_K over the whole catalogue."""
+    from tfrank.apps import retrieval_demo
+
+    return retrieval_demo.searches(args, _progress(args.max_trials), _report)
 
 
 # === tfrank bench (added by tfrank.bench when present) ===

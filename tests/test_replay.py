@@ -141,7 +141,7 @@ def test_inputs_are_regenerated_identically_and_have_the_promised_form():
 
 
 @pytest.mark.parametrize("recipe, message", [
-    ({"kind": "uniform"}, r"recipe kind must be one of ranking, normal, zeros, const, got kind='uniform'"),
+    ({"kind": "uniform"}, r"recipe kind must be one of ranking, normal, integers, zeros, const, got kind='uniform'"),
     ({**xla_inputs.ranking_recipes(2, 5, 1, 2, 0)["ids"], "part": "labels"},
      r"recipe part must be one of scores, ids, dense, class, got part='labels'"),
 ])
@@ -243,3 +243,29 @@ def test_tfrank_bench_sections_xla_reports_the_replay_and_fails_on_a_mismatch(tm
     table = (tmp_path / "results.md").read_text()
     assert "2 programs exported to" in table and "1 MISMATCHES" in table
     assert json.loads((tmp_path / "results.json").read_text())["xla"]["programs"] == 2
+
+
+def test_retrieval_programs_replay_with_tensorflows_values(tmp_path):
+    """The retrieval programs (floor, exact chunked top K, Recall@K) replay at a tiny corpus whose
+    chunk does not divide M, and their values equal TensorFlow's and the NumPy reference's."""
+    path = str(tmp_path / "bundle")
+    programs = [p for p in xla_export.PROGRAMS if p.name.startswith("retrieval_")]
+    manifest = xla.export(path, shapes=("retrieval_tiny",), train=(), programs=programs, say=lambda _: None)
+    assert sorted(r["program"] for r in manifest["programs"]) == sorted(p.name for p in programs)
+    results = xla_replay.replay(path, str(tmp_path / "out"), rounds=2, min_sample=0.001, use_torch=False,
+                                say=lambda _: None)
+    rows = {row["program"]: row for row in results["rows"]}
+    assert all(rows[p.name]["values"] == "agree" for p in programs), rows
+    assert rows["retrieval_recall"]["base"].startswith("retrieval_floor")
+
+    size = xla_export.SHAPES["retrieval_tiny"]
+    recipes = xla_export.retrieval_recipes("retrieval_tiny", manifest["seed"])
+    queries, candidates, relevant = (xla_inputs.make(recipes[n]) for n in ("queries", "candidates", "relevant"))
+    scores = queries.astype(np.float64) @ candidates.T.astype(np.float64)
+    expected = reference.retrieval_metrics(relevant, queries, candidates, size["k"], metrics=("recall",))
+    stored = np.load(os.path.join(path, "expected.npz"))
+    record = next(r for r in manifest["programs"] if r["program"] == "retrieval_recall")
+    np.testing.assert_allclose(stored[record["outputs"][0]["stored"]], expected[f"recall_at_{size['k']}"], atol=1e-6)
+    floor = next(r for r in manifest["programs"] if r["program"] == "retrieval_floor")
+    np.testing.assert_allclose(stored[floor["outputs"][0]["stored"]], scores.max(axis=1), rtol=1e-5)
+    assert 0.0 < expected[f"recall_at_{size['k']}"].mean() < 1.0  # some queries find their candidate, some not

@@ -40,6 +40,26 @@ def _inputs(batch, n, dim, seed):
     return queries, candidates, relevant
 
 
+def chunked_floor(queries, candidates, chunk):
+    """The floor: the chunked matmul over the corpus with a max per chunk, nothing else ``[B]``."""
+    import tensorflow as tf
+
+    n, dim = candidates.shape
+    steps = n // chunk
+
+    def body(i, best):
+        block = tf.slice(candidates, [i * chunk, 0], [chunk, dim])
+        return i + 1, tf.maximum(best, tf.reduce_max(tf.matmul(queries, block, transpose_b=True), axis=1))
+
+    best = tf.fill(tf.shape(queries)[:1], -np.inf)
+    if steps:
+        _, best = tf.while_loop(lambda i, _: i < steps, body, (tf.constant(0), best), parallel_iterations=1)
+    if n % chunk:
+        tail = tf.matmul(queries, candidates[steps * chunk :], transpose_b=True)
+        best = tf.maximum(best, tf.reduce_max(tail, axis=1))
+    return best
+
+
 def _builders(tf, queries, candidates, relevant, k, chunk):
     """name -> (mode -> zero-argument function returning recall or a tensor to wait for)."""
     import tfrank
@@ -49,19 +69,7 @@ def _builders(tf, queries, candidates, relevant, k, chunk):
     q, c, y = tf.constant(queries), tf.constant(candidates), tf.constant(relevant[:, None].astype(np.int32))
 
     def floor(q, c):
-        steps = n // chunk
-
-        def body(i, best):
-            block = tf.slice(c, [i * chunk, 0], [chunk, dim])
-            return i + 1, tf.maximum(best, tf.reduce_max(tf.matmul(q, block, transpose_b=True), axis=1))
-
-        best = tf.fill(tf.shape(q)[:1], -np.inf)
-        if steps:
-            _, best = tf.while_loop(lambda i, _: i < steps, body, (tf.constant(0), best), parallel_iterations=1)
-        if n % chunk:
-            tail = tf.matmul(q, c[steps * chunk :], transpose_b=True)
-            best = tf.maximum(best, tf.reduce_max(tail, axis=1))
-        return best
+        return chunked_floor(q, c, chunk)
 
     def recall(ids):
         return tf.reduce_mean(tf.cast(tf.reduce_any(tf.equal(ids, y), axis=1), tf.float32))

@@ -24,7 +24,7 @@ def export(bundle, shapes=xla_export.FULL_SHAPES, train=("multihot", "classes"),
     for shape in shapes:
         cache = {}
         for program in programs:
-            if shape in program.shapes or shape == "tiny":
+            if shape in program.shapes or shape == program.tiny:
                 say(f"  export {program.name} at {shape} {xla_export.SHAPES[shape]}")
                 records.append(xla_export.export_program(program, shape, bundle, stored, seed, cache))
     for setup in train:  # "multihot" (every variant) or "multihot/tfrank" (one)
@@ -49,7 +49,7 @@ def run(out, quick=False, say=print, seed=0):
 
     bundle = os.path.join(out, "xla-bundle")
     if quick:
-        manifest = export(bundle, shapes=("tiny",), train=("tiny", "tiny_classes"), seed=seed, say=say)
+        manifest = export(bundle, shapes=xla_export.TINY_SHAPES, train=("tiny", "tiny_classes"), seed=seed, say=say)
     else:
         manifest = export(bundle, seed=seed, say=say)
     mib = sum(os.path.getsize(os.path.join(bundle, f)) for f in os.listdir(bundle)) / 2**20

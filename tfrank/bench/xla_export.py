@@ -31,28 +31,34 @@ SHAPES = {
     "seed": {"batch": 8192, "items": 1_000, "k": 10, "relevant": 5},
     "large": {"batch": 64, "items": 1_000_000, "k": 10, "relevant": 5},
     "tiny": {"batch": 8, "items": 64, "k": 5, "relevant": 3},
+    # Retrieval over a whole corpus (the sizes of issue-tracker measurements: 2^20 candidates in chunks of 2^16).
+    "retrieval": {"batch": 1024, "dim": 128, "candidates": 1 << 20, "chunk": 1 << 16, "k": 100},
+    "retrieval_tiny": {"batch": 8, "dim": 4, "candidates": 64, "chunk": 24, "k": 16},
 }
-FULL_SHAPES = ("headline", "seed", "large")
+FULL_SHAPES = ("headline", "seed", "large", "retrieval")
+TINY_SHAPES = ("tiny", "retrieval_tiny")
 
 
 # === The programs under test: fn(k) returns a function of the named input arrays ===
 
 
-def _read_pass(k):
+def _read_pass(size):
     import tensorflow as tf
 
     return lambda scores: tf.reduce_max(scores, axis=1)
 
 
-def _launch_floor(k):
+def _launch_floor(size):
     """Reads one score: its time is the cost of launching a program through the replayer, the floor
     under every other figure of its group (one near it is bound by launching, not by the device)."""
     return lambda scores: scores[:, 0] + 1.0
 
 
-def _top_k_gather(k):
+def _top_k_gather(size):
     """What a user writes by hand: top-k indices, then the labels at them."""
     import tensorflow as tf
+
+    k = size["k"]
 
     def precision(dense, scores):
         _, indices = tf.math.top_k(scores, k=k)
@@ -62,25 +68,52 @@ def _top_k_gather(k):
 
 
 def _op(name, **options):
-    def build(k):
+    def build(size):
         from tfrank import ops
 
         function = getattr(ops, name)
-        return lambda y_true, y_pred: function(y_true, y_pred, k, **options)
+        return lambda y_true, y_pred: function(y_true, y_pred, size["k"], **options)
 
     return build
 
 
-def _five(k):
+def _five(size):
     from tfrank import ops
 
     metrics = ["precision", "recall", "mrr", "map", "ndcg"]
-    return lambda y_true, y_pred: ops.ranking_metrics(y_true, y_pred, k, metrics=metrics)
+    return lambda y_true, y_pred: ops.ranking_metrics(y_true, y_pred, size["k"], metrics=metrics)
+
+
+def _retrieval_floor(size):
+    """The retrieval floor: the same chunked matmuls over the corpus with only a max per chunk."""
+    from tfrank.bench.retrieval import chunked_floor
+
+    return lambda queries, candidates: chunked_floor(queries, candidates, size["chunk"])
+
+
+def _retrieval_top_k(size):
+    """tfrank's exact chunked top K over the corpus (its scores: indices may swap at near-ties
+    between devices, the scores may not)."""
+    from tfrank.retrieval import retrieval_top_k
+
+    return lambda queries, candidates: retrieval_top_k(queries, candidates, size["k"], chunk=size["chunk"]).values
+
+
+def _retrieval_recall(size):
+    """Recall@K of each query against the whole corpus: what ``RetrievalMetrics`` computes per batch."""
+    from tfrank.retrieval import retrieval_metrics
+
+    def recall(relevant, queries, candidates):
+        return retrieval_metrics(relevant, queries, candidates, size["k"], metrics=("recall",), chunk=size["chunk"])
+
+    return recall
 
 
 @dataclasses.dataclass(frozen=True)
 class Program:
-    """One program of the bundle: ``build(k)`` gives a TF function of the arrays ``inputs``."""
+    """One program of the bundle: ``build(size)`` gives a TF function of the arrays ``inputs``,
+    drawn by ``recipes(shape, seed)`` (`ranking_recipes` or `retrieval_recipes`); ``tiny`` is
+    its shape in a quick run."""
 
     name: str
     inputs: tuple
@@ -88,6 +121,8 @@ class Program:
     shapes: tuple = FULL_SHAPES
     role: str = "metric"  # "baseline" (read pass, plain top_k) or "metric"
     tolerance: float = 1e-5
+    recipes: object = None  # None: ranking_recipes
+    tiny: str = "tiny"
 
 
 PROGRAMS = (
@@ -103,6 +138,13 @@ PROGRAMS = (
     Program("precision_ids_expected", ("ids", "scores"), _op("precision_at_k", ties="expected"),
             shapes=("headline",)),
     Program("ranking_metrics_5", ("dense", "scores"), _five, shapes=("headline",)),
+    # Retrieval: each ÷ the chunked-matmul floor of the same corpus (the group's base).
+    Program("retrieval_floor", ("queries", "candidates"), _retrieval_floor, shapes=("retrieval",),
+            role="baseline", recipes="retrieval", tiny="retrieval_tiny"),
+    Program("retrieval_top_k", ("queries", "candidates"), _retrieval_top_k, shapes=("retrieval",),
+            recipes="retrieval", tiny="retrieval_tiny", tolerance=1e-4),
+    Program("retrieval_recall", ("relevant", "queries", "candidates"), _retrieval_recall, shapes=("retrieval",),
+            recipes="retrieval", tiny="retrieval_tiny"),
 )
 
 
@@ -172,15 +214,26 @@ def ranking_recipes(shape, seed):
     return xla_inputs.ranking_recipes(size["batch"], size["items"], size["relevant"], top, seed)
 
 
+def retrieval_recipes(shape, seed):
+    """Query and candidate embeddings (standard normal) and one relevant candidate id per query."""
+    size = SHAPES[shape]
+    batch, dim, n = size["batch"], size["dim"], size["candidates"]
+    return {
+        "queries": {"kind": "normal", "shape": [batch, dim], "scale": 1.0, "seed": seed},
+        "candidates": {"kind": "normal", "shape": [n, dim], "scale": 1.0, "seed": seed + 1},
+        "relevant": {"kind": "integers", "shape": [batch], "high": n, "seed": seed + 2},
+    }
+
+
 def export_program(program, shape, bundle, stored, seed, cache):
     """Exports one (program, shape); returns its manifest record."""
     import tensorflow as tf
 
-    recipes = ranking_recipes(shape, seed)
+    recipes = (retrieval_recipes if program.recipes == "retrieval" else ranking_recipes)(shape, seed)
     arrays = [xla_inputs.make(recipes[name], cache) for name in program.inputs]
     size = SHAPES[shape]
     name = f"{program.name}-{shape}"
-    fn = program.build(size["k"])
+    fn = program.build(size)
     record, compiled = export_function(fn, [tf.constant(a) for a in arrays], name, bundle, stored)
     outputs = tf.nest.flatten(compiled(*[tf.constant(a) for a in arrays]))
     record.update(

@@ -21,7 +21,7 @@ This module imports NumPy only; it is copied into every bundle beside ``xla_repl
 
 import numpy as np
 
-KINDS = ("ranking", "normal", "zeros", "const")
+KINDS = ("ranking", "normal", "integers", "zeros", "const")
 PARTS = ("scores", "ids", "dense", "class")
 
 
@@ -64,6 +64,9 @@ def make(recipe, cache=None):
     if kind == "normal":
         rng = np.random.default_rng(recipe["seed"])
         return (recipe["scale"] * rng.standard_normal(recipe["shape"])).astype(np.float32)
+    if kind == "integers":  # uniform in [0, high), e.g. relevant candidate ids
+        rng = np.random.default_rng(recipe["seed"])
+        return rng.integers(0, recipe["high"], size=recipe["shape"], dtype=np.int32)
     if kind == "zeros":
         return np.zeros(recipe["shape"], recipe["dtype"])
     if kind == "const":

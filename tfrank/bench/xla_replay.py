@@ -217,7 +217,8 @@ def replay(bundle, out, rounds=15, min_sample=0.05, only=None, use_torch=True, s
                     failures += [f"{name}-{group}: {problem}"] if problem else []
                     torch_values[name] = "disagree" if problem else "agree"
         timed = xla_timing.measure(runners, rounds, min_sample) if runners else {}
-        base = next((n for n, (p, _) in programs.items() if p.record["program"] in ("read_pass", "train-off")), None)
+        bases = ("read_pass", "retrieval_floor", "train-off")  # each group's denominator
+        base = next((n for n, (p, _) in programs.items() if p.record["program"] in bases), None)
         for name, entry in timed.items():
             program, problems = programs.get(name, (None, []))
             row = {"name": name, "group": group, "program": program.record["program"] if program else name,

@@ -17,6 +17,8 @@ TARGETS = (
     ("P@K ids ÷ read pass, B=64 N=1,000,000 K=10", ("precision_ids", "large"), ("read_pass", "large"), 3.0),
     ("P@K class ids ÷ read pass, B=1024 N=10,000", ("precision_class", "headline"), ("read_pass", "headline"), 2.0),
     ("P@K class ids ÷ read pass, B=8192 N=1,000", ("precision_class", "seed"), ("read_pass", "seed"), 2.0),
+    ("retrieval Recall@100 ÷ chunked-matmul floor, B=1024 d=128 M=2^20", ("retrieval_recall", "retrieval"),
+     ("retrieval_floor", "retrieval"), 2.0),
     ('ties="expected" ÷ "first", dense', ("precision_dense_expected", "headline"),
      ("precision_dense", "headline"), 1.3),
     ('ties="expected" ÷ "first", ids', ("precision_ids_expected", "headline"),
@@ -51,7 +53,7 @@ def _us(seconds):
     return f"{seconds * 1e6:,.1f}"
 
 
-SYMBOLS = {"batch": "B", "items": "N", "k": "K", "relevant": "R", "features": "F"}
+SYMBOLS = {"batch": "B", "items": "N", "candidates": "M", "dim": "d", "chunk": "chunk", "k": "K", "relevant": "R", "features": "F"}
 
 
 def _size(size):

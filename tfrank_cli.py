@@ -7,7 +7,9 @@ Any module inside the ``tfrank`` package would pay that import first, so the com
 entry point is this top-level module: it defines the options and checks them, which
 answers ``tfrank --help``, ``tfrank demo --help`` and every bad ``demo`` option at once,
 and only then imports ``tfrank.apps.cli`` to run the command. ``tfrank bench``'s options are
-defined by ``tfrank.bench`` and parsed after the import.
+defined by ``tfrank.bench`` (argparse and NumPy only), which this module loads without running
+``tfrank/__init__`` (`bench_options`), so ``tfrank bench --help`` and bad bench options
+answer before TensorFlow loads too.
 
 Unless ``--verbose`` is given, TensorFlow's start-up lines (oneDNN, CPU features) are
 hidden: ``TF_CPP_MIN_LOG_LEVEL=2`` (when the user has not set it) and standard error held
@@ -15,10 +17,13 @@ back while TensorFlow is imported, then shown only if the import fails.
 """
 
 import argparse
+import contextlib
 import importlib
+import importlib.util
 import os
 import sys
 import tempfile
+import types
 
 # === Argument types: errors read "argument --k: must be a positive int, got '0'" ===
 
@@ -119,6 +124,25 @@ def register_bench(subparsers):
                                  help="benchmark tfrank against NumPy and Keras peers (tables and plots)")
 
 
+@contextlib.contextmanager
+def bench_options():
+    """Yields ``tfrank.bench.register``, loaded under a placeholder ``tfrank`` package when tfrank
+    is not imported yet: ``tfrank/__init__`` imports TensorFlow, ``tfrank.bench``'s parser needs
+    only argparse and NumPy. The placeholder and what it loaded are dropped on leaving, so the
+    real import of tfrank later runs the package as usual."""
+    if "tfrank" in sys.modules:
+        yield importlib.import_module("tfrank.bench").register
+        return
+    placeholder = types.ModuleType("tfrank")
+    placeholder.__path__ = list(importlib.util.find_spec("tfrank").submodule_search_locations)
+    sys.modules["tfrank"] = placeholder
+    try:
+        yield importlib.import_module("tfrank.bench").register
+    finally:
+        for name in [n for n in sys.modules if n == "tfrank" or n.startswith("tfrank.")]:
+            del sys.modules[name]
+
+
 # === The command ===
 
 
@@ -171,6 +195,9 @@ def main(argv=None):
         if extra:
             top.error(f"unrecognized arguments: {' '.join(extra)}")
         task_options(args)
+    elif "tensorflow" not in sys.modules:
+        with bench_options() as register:  # bench's --help and bad options exit here
+            parser(register_bench=register).parse_args(argv)
     try:
         cli = import_quietly("tfrank.apps.cli", verbose=args.verbose)
     except ImportError as err:  # tfrank's import guard: TensorFlow missing, Keras 2, ...

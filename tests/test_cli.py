@@ -101,6 +101,9 @@ def _launch(*argv, env=None):
     (["demo", "--task", "retrieval", "--metric", "map"], 2, "--metric does not apply to --task retrieval"),
     (["demo", "--task", "retrieval", "--dataset", "tfds:x"], 2, "--task retrieval takes 'digits' or"),
     (["fly"], 2, "invalid choice: 'fly'"),
+    (["bench", "--help"], 0, "--retrieval-items RETRIEVAL_ITEMS"),
+    (["bench", "--sections", "cases,nope"], 2, "argument --sections: must be a comma-separated list of"),
+    (["bench", "--fly"], 2, "unrecognized arguments: --fly"),
 ])
 def test_help_and_bad_options_answer_without_tensorflow(argv, code, shown):
     done = _launch(*argv)
@@ -109,14 +112,16 @@ def test_help_and_bad_options_answer_without_tensorflow(argv, code, shown):
     assert shown in done.stdout + done.stderr
 
 
-def test_tensorflow_start_up_logs_hidden_unless_verbose():
+def test_tensorflow_start_up_logs_hidden_unless_verbose(tmp_path):
     env = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
-    quiet = _launch("bench", "--help", env=env)  # bench parses its options after importing tfrank
-    assert json.loads(quiet.stdout.strip().splitlines()[-1]) == {"code": 0, "tensorflow": True}
-    assert "usage: tfrank bench" in quiet.stdout
-    assert quiet.stderr == ""
-    verbose = _launch("--verbose", "bench", "--help", env=env)
-    assert json.loads(verbose.stdout.strip().splitlines()[-1]) == {"code": 0, "tensorflow": True}
+    # --device gpu on a machine without a GPU: TensorFlow loads, then tfrank stops with its message.
+    argv = ("bench", "--device", "gpu", "--quick", "--out", str(tmp_path))
+    quiet = _launch(*argv, env=env)
+    assert json.loads(quiet.stdout.strip().splitlines()[-1]) == {"code": 2, "tensorflow": True}
+    assert quiet.stderr.startswith("tfrank bench: --device gpu, but TensorFlow")
+    assert "oneDNN" not in quiet.stderr and "cpu_feature_guard" not in quiet.stderr
+    verbose = _launch("--verbose", *argv, env=env)
+    assert json.loads(verbose.stdout.strip().splitlines()[-1]) == {"code": 2, "tensorflow": True}
     assert "oneDNN" in verbose.stderr or "cpu_feature_guard" in verbose.stderr  # what was hidden above
 
 

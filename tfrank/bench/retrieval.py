@@ -65,11 +65,7 @@ def _builders(tf, queries, candidates, relevant, k, chunk):
     import tfrank
     from tfrank.retrieval import retrieval_top_k
 
-    n, dim = candidates.shape
     q, c, y = tf.constant(queries), tf.constant(candidates), tf.constant(relevant[:, None].astype(np.int32))
-
-    def floor(q, c):
-        return chunked_floor(q, c, chunk)
 
     def recall(ids):
         return tf.reduce_mean(tf.cast(tf.reduce_any(tf.equal(ids, y), axis=1), tf.float32))
@@ -96,7 +92,7 @@ def _builders(tf, queries, candidates, relevant, k, chunk):
         return float(np.mean((top == relevant[:, None]).any(axis=1)))
 
     builders = {
-        "floor": tf_modes(floor, q, c),
+        "floor": tf_modes(lambda q, c: chunked_floor(q, c, chunk), q, c),
         "tfrank_top_k": tf_modes(lambda q, c: recall(retrieval_top_k(q, c, k, chunk=chunk).indices), q, c),
         "tfrank": metric_modes(),
         "numpy": {"numpy": numpy_brute_force},

@@ -21,7 +21,7 @@ from tfrank import reference
 from tfrank.bench import xla, xla_export, xla_inputs, xla_replay, xla_train
 
 SUBSET = ("read_pass", "launch_floor", "top_k_gather", "precision_dense", "precision_ids", "precision_class",
-          "precision_dense_expected", "ranking_metrics_5")
+          "precision_ids_topk", "precision_dense_expected", "ranking_metrics_5")
 TRAIN = "tiny_classes/tfrank"
 
 
@@ -39,6 +39,31 @@ def replayed(bundle, tmp_path_factory):
     out = str(tmp_path_factory.mktemp("replay"))
     results = xla_replay.replay(bundle[0], out, rounds=2, min_sample=0.001, use_torch=False, say=lambda _: None)
     return out, results
+
+
+def _instructions(bundle, name):
+    with open(os.path.join(bundle, f"{name}-tiny.hlo.pb"), "rb") as hlo:
+        module = xla_export.hlo_module_proto().FromString(hlo.read())
+    return [i for c in module.computations for i in c.instructions]
+
+
+def _sorts_over_items(bundle, name):
+    """Sort instructions over whole lists (N = 64 items; the ids check sorts [B, R] ids)."""
+    items = xla_export.SHAPES["tiny"]["items"]
+    return [i for i in _instructions(bundle, name)
+            if i.opcode == "sort" and any(t.dimensions[-1] == items for t in i.shape.tuple_shapes)]
+
+
+def test_the_bundle_holds_the_gpus_ranking_and_the_cpus(bundle):
+    """A GPU ranks by counting: its programs sort no list; the `_topk` variants keep the top k."""
+    path, manifest = bundle
+    assert _record(manifest, "precision_ids-tiny")["method"] == "count"
+    assert _record(manifest, "precision_ids_topk-tiny")["method"] == "top_k"
+    assert not _sorts_over_items(path, "precision_ids") and not _sorts_over_items(path, "precision_class")
+    assert _sorts_over_items(path, "precision_ids_topk") and _sorts_over_items(path, "top_k_gather")
+    # Dense labels: counted, with the top k kept for lists past the slots (a conditional).
+    opcodes = {i.opcode for i in _instructions(path, "precision_dense")}
+    assert "conditional" in opcodes and _sorts_over_items(path, "precision_dense")
 
 
 def _record(manifest, name):
@@ -108,7 +133,7 @@ def test_regenerated_inputs_are_checked_against_the_exporters(bundle, tmp_path):
     manifest = json.loads((copy / "manifest.json").read_text())
     _record(manifest, "read_pass-tiny")["parameters"][0]["checksum"][0] += 1.0
     (copy / "manifest.json").write_text(json.dumps(manifest))
-    results = xla_replay.replay(str(copy), str(tmp_path / "out"), rounds=1, only=["read_pass", "precision_ids"],
+    results = xla_replay.replay(str(copy), str(tmp_path / "out"), rounds=1, only=["read_pass", "precision_ids-"],
                                 say=lambda _: None)
     assert len(results["failures"]) == 1
     assert results["failures"][0].startswith("read_pass-tiny: not run: RuntimeError: read_pass-tiny: regenerated "

@@ -123,6 +123,7 @@ class Program:
     tolerance: float = 1e-5
     recipes: object = None  # None: ranking_recipes
     tiny: str = "tiny"
+    method: str = "count"  # the ranking a GPU runs (`tfrank.engine.counting`); "top_k": the CPU's
 
 
 PROGRAMS = (
@@ -132,6 +133,11 @@ PROGRAMS = (
     Program("precision_dense", ("dense", "scores"), _op("precision_at_k")),
     Program("precision_ids", ("ids", "scores"), _op("precision_at_k")),
     Program("precision_class", ("class", "scores"), _op("precision_at_k"), shapes=("headline", "seed")),
+    # The same metrics ranked by the top k, as before counting (the CPU's path): what counting buys.
+    Program("precision_dense_topk", ("dense", "scores"), _op("precision_at_k"), method="top_k"),
+    Program("precision_ids_topk", ("ids", "scores"), _op("precision_at_k"), method="top_k"),
+    Program("precision_class_topk", ("class", "scores"), _op("precision_at_k"), shapes=("headline", "seed"),
+            method="top_k"),
     Program("ndcg_dense", ("dense", "scores"), _op("ndcg_at_k"), shapes=("headline",)),
     Program("precision_dense_expected", ("dense", "scores"), _op("precision_at_k", ties="expected"),
             shapes=("headline",)),
@@ -229,15 +235,19 @@ def export_program(program, shape, bundle, stored, seed, cache):
     """Exports one (program, shape); returns its manifest record."""
     import tensorflow as tf
 
+    from tfrank.engine import counting
+
     recipes = (retrieval_recipes if program.recipes == "retrieval" else ranking_recipes)(shape, seed)
     arrays = [xla_inputs.make(recipes[name], cache) for name in program.inputs]
     size = SHAPES[shape]
     name = f"{program.name}-{shape}"
     fn = program.build(size)
-    record, compiled = export_function(fn, [tf.constant(a) for a in arrays], name, bundle, stored)
-    outputs = tf.nest.flatten(compiled(*[tf.constant(a) for a in arrays]))
+    with counting.choose(program.method):  # traced as on a GPU, where XLA ranks by counting
+        record, compiled = export_function(fn, [tf.constant(a) for a in arrays], name, bundle, stored)
+        outputs = tf.nest.flatten(compiled(*[tf.constant(a) for a in arrays]))
     record.update(
         program=program.name, group=shape, role=program.role, kind="function", tolerance=program.tolerance,
+        method=program.method,
         size=size, parameters=[{**describe(a), "recipe": recipes[n], "checksum": xla_inputs.checksum(a)}
                                for n, a in zip(program.inputs, arrays)],
         outputs=[expected_entry(f"{name}/{i}", o.numpy(), stored) for i, o in enumerate(outputs)],

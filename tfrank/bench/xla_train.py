@@ -41,7 +41,8 @@ def variants(setup):
     import tfrank
 
     k = setup["k"]
-    out = {"off": lambda: [], "tfrank": lambda: [tfrank.PrecisionAtK(k=k), tfrank.RecallAtK(k=k)]}
+    tfrank_metrics = lambda: [tfrank.PrecisionAtK(k=k), tfrank.RecallAtK(k=k)]  # noqa: E731
+    out = {"off": lambda: [], "tfrank": tfrank_metrics, "tfrank_topk": tfrank_metrics}
     if setup["labels"] == "class":
         out["keras"] = lambda: [keras.metrics.SparseTopKCategoricalAccuracy(k=k)]
     else:
@@ -113,7 +114,15 @@ def _variables_of(model, captured):
 
 
 def export_step(setup_name, variant, make_metrics, bundle, stored, seed):
-    """Exports one train step; returns its manifest record."""
+    """Exports one train step, traced as on a GPU (tfrank ranks by counting; variant
+    ``tfrank_topk``: by the top k, as on a CPU); returns its manifest record."""
+    from tfrank.engine import counting
+
+    with counting.choose("top_k" if variant.endswith("_topk") else "count"):
+        return _export_step(setup_name, variant, make_metrics, bundle, stored, seed)
+
+
+def _export_step(setup_name, variant, make_metrics, bundle, stored, seed):
     import tensorflow as tf
 
     setup = SETUPS[setup_name]

@@ -13,7 +13,7 @@ from typing import Optional
 import numpy as np
 import tensorflow as tf
 
-from tfrank.engine import fastrank
+from tfrank.engine import counting, fastrank
 from tfrank.engine.inputs import Lists
 
 
@@ -31,6 +31,8 @@ class Ranked:
         ``ties="first"``, whose formulas read ``gains`` and ``hits`` alone.
     weights: ``[B, K']`` float per-item weight at each position (0 for excluded items),
         or None without per-item weights (`tfrank.engine.weights`).
+    ideal: ``[B, K']`` the list's labels sorted descending, where the producer already has
+        them (dense labels ranked by `tfrank.engine.counting`); None otherwise.
     """
 
     lists: Lists
@@ -39,6 +41,7 @@ class Ranked:
     hits: tf.Tensor
     ties: Optional["TieGroups"] = None
     weights: Optional[tf.Tensor] = None
+    ideal: Optional[tf.Tensor] = None
 
 
 def clamp(k, depth):
@@ -103,6 +106,12 @@ def rank(lists, k_max, *, ties="first", gains=GAINS):
     of each group for every gain kind in ``gains`` (the two built-in ones and any function).
     """
     depth = _depth(lists.scores, k_max)
+    if counting.method(lists, ties) == "count":  # the same view, without a top k
+        if lists.ids is not None:
+            labels, ideal = counting.id_gains(lists, depth), None
+        else:
+            labels, ideal = counting.dense_gains(lists, depth)
+        return Ranked(lists=lists, depth=depth, gains=labels, hits=hit_counts(labels > 0.0), ideal=ideal)
     kinds = gains
     top = fastrank.top_k(lists.scores, depth)  # exactly tf.math.top_k's values and indices
     labels = top_gains(lists, top.indices)

@@ -1,0 +1,135 @@
+"""Ranking by counting (`tfrank.engine.counting`, what XLA on a GPU runs) gives the top k's values.
+
+Both paths are forced in turn on the same batches, in graph mode and under XLA, and must
+agree with each other and with the NumPy reference: every metric, every label form, ties,
+signed zeros, masks and padding, cut-offs past N, dense lists with more relevant items
+than the counting slots (the top-k fallback), empty lists and NaN scores.
+"""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import METRICS, assert_lists_close, make_batch, per_list
+
+import tfrank
+from tfrank.engine import counting, inputs, ranking
+
+FORMATS = ("dense", "graded", "ids", "class", "class_2d")
+MODES = ("graph", "xla")
+
+
+ALL = sorted(METRICS)
+
+
+def _run(batch, k, mode):
+    """Every metric at cut-offs k from one `ranking_metrics` call: ``{log name: [B]}``."""
+
+    def call(y_true, y_pred):
+        return tfrank.ops.ranking_metrics(y_true, y_pred, list(k), metrics=ALL, mask=batch["mask"])
+
+    out = tf.function(call, jit_compile=mode == "xla")(tf.constant(batch["y_true"]), tf.constant(batch["y_pred"]))
+    return {name: np.asarray(v, np.float64) for name, v in out.items()}
+
+
+def _check(batch, k, mode, label):
+    """Both paths give the same values, and those are the reference's."""
+    with counting.choose("count"):
+        counted = _run(batch, k, mode)
+    with counting.choose("top_k"):
+        topped = _run(batch, k, mode)
+    assert counted.keys() == topped.keys()
+    for key in counted:
+        np.testing.assert_array_equal(counted[key], topped[key], err_msg=f"{label}: {key}")
+    for name in ALL:
+        expected = per_list(name, "ref", batch["ref_true"], batch["y_pred"], k, mask=batch["mask"])
+        keys = ["r_precision"] * len(k) if name == "r_precision" else [f"{name}_at_{c}" for c in k]
+        assert_lists_close(np.stack([counted[key] for key in keys], axis=1), expected)
+    return counted
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_counting_matches_top_k_and_reference(fmt, mode):
+    for seed, extra in ((0, {}), (1, {"ties": True}), (2, {"mask": True, "ties": True})):
+        batch = make_batch(seed, fmt, batch=10, items=12, **extra)
+        _check(batch, (1, 3, 20), mode, f"{fmt} {mode} seed {seed}")  # 20 > N: every position
+
+
+def _dense_batch(relevant_per_list, items=16, seed=0, graded=True):
+    rng = np.random.default_rng(seed)
+    labels = np.zeros((len(relevant_per_list), items), np.float32)
+    for row, n in enumerate(relevant_per_list):
+        chosen = rng.choice(items, size=n, replace=False)
+        labels[row, chosen] = rng.integers(1, 4, size=n) if graded else 1
+    scores = np.round(rng.normal(size=labels.shape) * 2).astype(np.float32) / 2  # ties
+    return {"y_true": labels, "y_pred": scores, "mask": None, "ref_true": labels}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("relevant", [[0, 3, counting.SLOTS], [1, counting.SLOTS + 1, 2], [16, 0, 5]])
+def test_dense_lists_past_the_slots_take_the_top_k(relevant, mode):
+    _check(_dense_batch(relevant), (2, 5, 16), mode, f"relevant {relevant}")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_signed_zeros_tie_in_index_order(mode):
+    scores = np.where(np.arange(40) % 3 == 0, np.float32(-0.0), np.float32(0.0))[None, :].repeat(4, axis=0)
+    scores[:, 7] = 1.0
+    ids = np.array([[0, 1, -1], [3, 2, 39], [6, -1, -1], [7, 9, 12]], np.int32)
+    batch = {"y_true": ids, "y_pred": scores.astype(np.float32), "mask": None, "ref_true": ids}
+    counted = _check(batch, (1, 2, 4), mode, "signed zeros")
+    # -0.0 == 0.0, so items 0 and 1 are the first two zeros: they rank 2nd and 3rd.
+    np.testing.assert_allclose([counted[f"precision_at_{k}"][0] for k in (1, 2, 4)], [0.0, 0.5, 0.5])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_nan_scores_and_empty_lists_stay_nan_or_skipped(mode):
+    batch = make_batch(3, "ids", batch=6, items=10)
+    batch["y_pred"][2, 4] = np.nan
+    counted = _check(batch, (3,), mode, "NaN")["recall_at_3"]
+    assert np.isnan(counted[2]) and np.isnan(counted[0])  # NaN scores; list 0 has no relevant item
+
+
+def _method_under(mode, fmt, **lists_options):
+    seen = []
+
+    def fn(y_true, y_pred):
+        lists = inputs.normalize(y_true, y_pred)
+        seen.append(counting.method(lists, **lists_options))
+        return ranking.rank(lists, 3).gains
+
+    batch = make_batch(0, fmt, batch=4, items=8)
+    tf.function(fn, jit_compile=mode == "xla")(tf.constant(batch["y_true"]), tf.constant(batch["y_pred"]))
+    return seen[-1]
+
+
+def test_the_device_picks_top_k_on_a_cpu_and_choose_forces_either():
+    assert not tf.config.list_logical_devices("GPU")
+    for mode in MODES:
+        assert _method_under(mode, "ids", ties="first") == "top_k"
+    with counting.choose("count"):
+        assert _method_under("graph", "ids", ties="first") == "count"
+        assert _method_under("xla", "dense", ties="first") == "count"
+        # Only ties="first" without per-item weights is counted.
+        assert _method_under("xla", "ids", ties="expected") == "top_k"
+    with pytest.raises(ValueError, match="method must be one of"):
+        with counting.choose("sort"):
+            pass
+
+
+def test_wide_ids_take_the_top_k():
+    ids = tf.tile(tf.range(counting.MAX_IDS + 1)[None, :], [2, 1])
+    lists = inputs.normalize(ids, tf.zeros([2, 64]), label_format="ids")
+    with counting.choose("count"):
+        assert counting.method(lists, "first") == "top_k"
+        narrow = inputs.normalize(ids[:, : counting.MAX_IDS], tf.zeros([2, 64]), label_format="ids")
+        assert counting.method(narrow, "first") == "count"
+
+
+def test_counted_ranks_are_top_k_positions():
+    rng = np.random.default_rng(5)
+    scores = np.round(rng.normal(size=(6, 50)) * 3).astype(np.float32)
+    index = rng.integers(0, 50, size=(6, 7)).astype(np.int32)
+    order = tf.math.top_k(scores, 50).indices.numpy()
+    expected = np.array([[list(order[b]).index(i) for i in index[b]] for b in range(6)])
+    np.testing.assert_array_equal(counting.ranks(tf.constant(scores), tf.constant(index)).numpy(), expected)

@@ -14,7 +14,9 @@ top k instead (a ``tf.cond``). The result is the same `Ranked` view as the top k
 for value: positions follow ``tf.math.top_k``'s order, equal scores broken by index,
 -0.0 equal to 0.0.
 
-`method` picks the path; `choose` forces it (the XLA replay export, which must trace
+`method` picks the path and `on_gpu` says whether a GPU is assumed (the NaN check then skips
+its ``tf.cond``: an XLA conditional on a GPU copies its predicate to the host and waits for
+it, while the exact check is one fused reduction); `choose` forces both (the XLA replay export, which must trace
 what a GPU runs on a machine without one, and the tests that compare both paths).
 """
 
@@ -50,10 +52,15 @@ def method(lists, ties):
         return "top_k"
     if lists.ids is not None and not (isinstance(lists.ids.shape[1], int) and lists.ids.shape[1] <= MAX_IDS):
         return "top_k"
+    return "count" if on_gpu() else "top_k"
+
+
+def on_gpu():
+    """True while tracing for XLA with a GPU visible (what Keras' ``fit`` compiles there), or
+    inside ``choose("count")``; False inside ``choose("top_k")``."""
     if _CHOICE[-1] != "device":
-        return _CHOICE[-1]
-    on_gpu = fastrank.compiling_with_xla() and bool(tf.config.list_logical_devices("GPU"))
-    return "count" if on_gpu else "top_k"
+        return _CHOICE[-1] == "count"
+    return fastrank.compiling_with_xla() and bool(tf.config.list_logical_devices("GPU"))
 
 
 def ranks(scores, index):

@@ -294,3 +294,17 @@ def test_retrieval_programs_replay_with_tensorflows_values(tmp_path):
     floor = next(r for r in manifest["programs"] if r["program"] == "retrieval_floor")
     np.testing.assert_allclose(stored[floor["outputs"][0]["stored"]], scores.max(axis=1), rtol=1e-5)
     assert 0.0 < expected[f"recall_at_{size['k']}"].mean() < 1.0  # some queries find their candidate, some not
+
+
+def test_every_full_size_program_has_input_recipes():
+    """The full export (minutes, not run in tests) draws each program's inputs from recipes
+    that must exist for every shape it is exported at."""
+    recipes = {None: xla_export.ranking_recipes, "retrieval": xla_export.retrieval_recipes}
+    exported = 0
+    for shape in xla_export.FULL_SHAPES:
+        for program in xla_export.PROGRAMS:
+            if shape in program.shapes:
+                drawn = recipes[program.recipes](shape, 0)
+                assert set(program.inputs) <= set(drawn), (program.name, shape)
+                exported += 1
+    assert exported > len(xla_export.PROGRAMS)

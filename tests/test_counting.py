@@ -1,9 +1,10 @@
-"""Ranking by counting (`tfrank.engine.counting`, what XLA on a GPU runs) gives the top k's values.
+"""Ranking by counting (what XLA on a GPU runs: `tfrank.engine.counting` for ids,
+`fastrank.counted_top_k` for the rest) gives the top k's values.
 
 Both paths are forced in turn on the same batches, in graph mode and under XLA, and must
 agree with each other and with the NumPy reference: every metric, every label form, ties,
-signed zeros, masks and padding, cut-offs past N, dense lists with more relevant items
-than the counting slots (the top-k fallback), empty lists and NaN scores.
+signed zeros, -inf, masks and padding, cut-offs past N, chunked and whole lists, empty
+lists and NaN scores.
 """
 
 import numpy as np
@@ -12,7 +13,7 @@ import tensorflow as tf
 from conftest import METRICS, assert_lists_close, make_batch, per_list
 
 import tfrank
-from tfrank.engine import counting, inputs, ranking
+from tfrank.engine import counting, fastrank, inputs, ranking
 
 FORMATS = ("dense", "graded", "ids", "class", "class_2d")
 MODES = ("graph", "xla")
@@ -55,20 +56,31 @@ def test_counting_matches_top_k_and_reference(fmt, mode):
         _check(batch, (1, 3, 20), mode, f"{fmt} {mode} seed {seed}")  # 20 > N: every position
 
 
-def _dense_batch(relevant_per_list, items=16, seed=0, graded=True):
-    rng = np.random.default_rng(seed)
-    labels = np.zeros((len(relevant_per_list), items), np.float32)
-    for row, n in enumerate(relevant_per_list):
-        chosen = rng.choice(items, size=n, replace=False)
-        labels[row, chosen] = rng.integers(1, 4, size=n) if graded else 1
-    scores = np.round(rng.normal(size=labels.shape) * 2).astype(np.float32) / 2  # ties
-    return {"y_true": labels, "y_pred": scores, "mask": None, "ref_true": labels}
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("items,k", [(1000, 10), (500, 5), (2048, 100), (64, 5), (60, 60), (257, 3)])
+def test_counted_top_k_is_tf_top_k(items, k, mode):
+    """Chunked (1,000, 500, 2,048), whole (64, 60: k = N) or not applicable (257 is prime and
+    longer than COUNT_ALL: None); values and indices equal, ties and signed zeros included."""
+    rng = np.random.default_rng(items + k)
+    scores = np.round(rng.normal(size=(6, items)) * 2).astype(np.float32) / 2  # many ties
+    scores[1] = np.where(rng.random(items) < 0.5, np.float32(-0.0), np.float32(0.0))
+    scores[2, ::3] = -np.inf
+    scores[3] = 1.5  # one tie group: index order
+    if (items, k) == (257, 3):
+        assert fastrank.counted_top_k(tf.constant(scores), k) is None
+        return
+    with fastrank.choose("count"):
+        top = tf.function(lambda s: fastrank.top_k(s, k), jit_compile=mode == "xla")(tf.constant(scores))
+    expected = tf.math.top_k(scores, k)
+    np.testing.assert_array_equal(top.indices.numpy(), expected.indices.numpy())
+    np.testing.assert_array_equal(top.values.numpy(), expected.values.numpy())
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("relevant", [[0, 3, counting.SLOTS], [1, counting.SLOTS + 1, 2], [16, 0, 5]])
-def test_dense_lists_past_the_slots_take_the_top_k(relevant, mode):
-    _check(_dense_batch(relevant), (2, 5, 16), mode, f"relevant {relevant}")
+def test_graded_lists_through_the_counted_top_k(mode):
+    """Dense labels long enough to be chunked: every metric, both paths, the reference."""
+    batch = make_batch(4, "graded", batch=6, items=1000, ties=True)
+    _check(batch, (1, 10, 50), mode, "graded N=1000")
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -109,7 +121,7 @@ def test_the_device_picks_top_k_on_a_cpu_and_choose_forces_either():
         assert _method_under(mode, "ids", ties="first") == "top_k"
     with counting.choose("count"):
         assert _method_under("graph", "ids", ties="first") == "count"
-        assert _method_under("xla", "dense", ties="first") == "count"
+        assert _method_under("xla", "dense", ties="first") == "top_k"  # fastrank.counted_top_k
         # Only ties="first" without per-item weights is counted.
         assert _method_under("xla", "ids", ties="expected") == "top_k"
     with pytest.raises(ValueError, match="method must be one of"):

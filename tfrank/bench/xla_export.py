@@ -146,8 +146,10 @@ PROGRAMS = (
             shapes=("headline",)),
     Program("ranking_metrics_5", ("dense", "scores"), _five, shapes=("headline",)),
     # Retrieval: each ÷ the chunked-matmul floor of the same corpus (the group's base).
+    # The floor's matmul, fused with its max, may run in TF32 on a GPU (an H100 differed by up to
+    # 0.018 on maxima near 40), as Keras' default matmul precision there allows: checked loosely.
     Program("retrieval_floor", ("queries", "candidates"), _retrieval_floor, shapes=("retrieval",),
-            role="baseline", recipes="retrieval", tiny="retrieval_tiny"),
+            role="baseline", recipes="retrieval", tiny="retrieval_tiny", tolerance=2e-3),
     Program("retrieval_top_k", ("queries", "candidates"), _retrieval_top_k, shapes=("retrieval",),
             recipes="retrieval", tiny="retrieval_tiny", tolerance=1e-4),
     Program("retrieval_recall", ("relevant", "queries", "candidates"), _retrieval_recall, shapes=("retrieval",),

@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import sys
 import time
 
@@ -87,6 +88,17 @@ def wait(outputs):
         output.block_until_ready()
 
 
+def kernel_count(executable):
+    """Kernels the compiled program launches, about: its fusions and library calls (cuBLAS,
+    ...) in the optimized module (a loop's body counted once); None where jaxlib does not
+    show the module. On a short train step this count matters as much as bytes read."""
+    try:
+        text = "\n".join(module.to_string() for module in executable.hlo_modules())
+    except Exception:  # noqa: BLE001 - an optional figure
+        return None
+    return len(re.findall(r"\s(?:fusion|custom-call)\(", text))
+
+
 # === Checking values ===
 
 
@@ -117,6 +129,7 @@ class Program:
             started = time.perf_counter()
             self.executable = compile_hlo(xla_client, device, hlo.read())
             self.compile_seconds = time.perf_counter() - started
+        self.kernels = kernel_count(self.executable)
         self.host = []
         for parameter in record["parameters"]:
             array = xla_inputs.make(parameter["recipe"], cache)
@@ -198,7 +211,7 @@ def replay(bundle, out, rounds=15, min_sample=0.05, only=None, use_torch=True, s
                 say(f"  {record['name']}: NOT RUN: {failures[-1]}")
                 continue
             failures += [f"{record['name']}: {p}" for p in problems]
-            say(f"  {record['name']}: compiled in {program.compile_seconds:.2f} s, values "
+            say(f"  {record['name']}: compiled in {program.compile_seconds:.2f} s ({program.kernels} kernels), values "
                 + ("agree with TensorFlow" if not problems else "DISAGREE: " + "; ".join(problems)))
             programs[record["name"]] = (program, problems)
             runners[record["name"]] = (program.launch, wait)
@@ -228,6 +241,7 @@ def replay(bundle, out, rounds=15, min_sample=0.05, only=None, use_torch=True, s
                    "median_s": entry["median"], "rounds": len(entry["samples"]), "number": entry["number"],
                    "over_base": entry["median"] / timed[base]["median"] if base else None, "base": base,
                    "compile_s": round(program.compile_seconds, 3) if program else None,
+                   "kernels": program.kernels if program else None,
                    "values": ("disagree" if problems else "agree") if program else torch_values.get(name, "unchecked")}
             rows.append(row)
             say(f"    {name}: {entry['median'] * 1e6:,.1f} us" + (f" = {row['over_base']:.2f}x {base}" if base else ""))

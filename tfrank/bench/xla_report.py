@@ -82,6 +82,8 @@ def markdown(results):
     groups = {}
     for row in results["rows"]:
         groups.setdefault(row["group"], []).append(row)
+    lines += ["", "Kernels: the fusions and library calls in the program XLA compiled for this device "
+              "(a loop's body counted once), about the number of kernels one call launches."]
     if any(row["program"] == "launch_floor" for row in results["rows"]):
         lines += ["", "`launch_floor` reads one score per list: the cost of one launch through the replayer. "
                   "A program timed near it is bound by launching, and its ratio to the read pass understates "
@@ -91,11 +93,13 @@ def markdown(results):
         base = rows[0]["base"]
         lines += ["", f"## {group}: {_size(rows[0]['size'])}", "",
                   f"| program | µs per {'step' if train else 'call'} | ÷ {base or 'base'} | values vs TensorFlow "
-                  "| compile (s) |", "|---|---:|---:|---|---:|"]
+                  "| kernels | compile (s) |", "|---|---:|---:|---|---:|---:|"]
         for row in rows:
             ratio = f"{row['over_base']:.2f}" if row["over_base"] is not None else "–"
             compiled = f"{row['compile_s']:.2f}" if row["compile_s"] is not None else "–"
-            lines.append(f"| {row['program']} | {_us(row['median_s'])} | {ratio} | {row['values']} | {compiled} |")
+            kernels = "–" if row.get("kernels") is None else str(row["kernels"])
+            lines.append(f"| {row['program']} | {_us(row['median_s'])} | {ratio} | {row['values']} | {kernels} "
+                         f"| {compiled} |")
     return "\n".join(lines) + "\n"
 
 

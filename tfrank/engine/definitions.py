@@ -163,8 +163,6 @@ def dcg(ranked, ks, *, gain="exponential", discount="log2"):
 def _ideal_labels(ranked):
     """``[B, K']`` the list's valid labels sorted descending (ids: 1 for the first n_rel)."""
     lists = ranked.lists
-    if ranked.ideal is not None:
-        return ranked.ideal
     if lists.labels is not None:
         return fastrank.top_k(lists.labels, ranked.depth).values  # tf.math.top_k's values, faster
     positions = tf.cast(tf.range(tf.shape(ranked.gains)[1]), tf.float32)[None, :]

@@ -25,6 +25,7 @@ is what ``tf.math.top_k`` over all twelve returns.
 """
 
 import collections
+import contextlib
 import math
 
 import tensorflow as tf
@@ -33,6 +34,9 @@ TopK = collections.namedtuple("TopK", ["values", "indices"])
 MIN_ITEMS = 1024  # below this, the plain top_k is as fast as anything
 LARGE_BATCH = 2**22  # from this many items in a static batch, chunks pay from N = MIN_ITEMS / 2
 INT8_BLOCK = 127  # the largest count of ones an int8 holds
+COUNT_ALL = 256  # on a GPU, lists this short that cannot be chunked are ranked whole by counting
+CHOICES = ("device", "count", "top_k")
+_CHOICE = ["device"]
 
 # === Where it runs ===
 
@@ -50,6 +54,29 @@ def compiling_with_xla():
         return bool(control_flow_util.GraphOrParentsInXlaContext(ops.get_default_graph()))
     except (ImportError, AttributeError):
         return False
+
+
+@contextlib.contextmanager
+def choose(method):
+    """Within the block, rank as on a GPU (``"count"``: `counted_top_k`, and
+    `tfrank.engine.counting` for ids) or as on a CPU (``"top_k"``), whatever the device
+    (``"device"``: by the device, the default). The XLA replay export traces what a GPU
+    runs this way on a machine without one; the tests compare both paths."""
+    if method not in CHOICES:
+        raise ValueError(f"method must be one of {CHOICES}; got {method!r}")
+    _CHOICE.append(method)
+    try:
+        yield
+    finally:
+        _CHOICE.pop()
+
+
+def on_gpu():
+    """True while tracing for XLA with a GPU visible (what Keras' ``fit`` compiles there), or
+    inside ``choose("count")``; False inside ``choose("top_k")``."""
+    if _CHOICE[-1] != "device":
+        return _CHOICE[-1] == "count"
+    return compiling_with_xla() and bool(tf.config.list_logical_devices("GPU"))
 
 
 # === Top k ===
@@ -101,6 +128,10 @@ def top_k(scores, k):
     -0.0 after 0.0. Under XLA the scores compared are given one zero (only the chunk maxima
     and candidates on the chunked path: a fused [B, N] select is slow on XLA's CPU backend).
     """
+    if on_gpu() and isinstance(scores.shape[1], int):
+        counted = counted_top_k(scores, k)
+        if counted is not None:
+            return counted
     one_zero = _one_zero if compiling_with_xla() else tf.identity
     size = chunk_size(scores.shape[1], k) or _large_batch_chunk_size(scores, k)
     if size is None:
@@ -118,6 +149,47 @@ def top_k(scores, k):
 
 def _one_zero(scores):
     return tf.where(tf.equal(scores, 0.0), tf.zeros_like(scores), scores)
+
+
+def counted_top_k(scores, k):
+    """`top_k` for XLA on a GPU, by counting instead of sorting; None where it does not apply.
+
+    XLA's TopK sorts every list (12 to 85 read passes on an H100, measured), while a
+    compare-and-sum over a few hundred items per list is one fused kernel there. The
+    chunks of `top_k` (the same proof) pick k * C candidates; each candidate's rank among
+    them is the number of candidates ahead of it (greater score, or equal score and smaller
+    index), which for the true top k is its rank in the whole list. The k best chunks are
+    found the same way among the N / C chunk maxima, by chunk index. A list that cannot be
+    chunked is ranked whole when N <= `COUNT_ALL`. Values and indices are
+    ``tf.math.top_k``'s (-0.0 comes back as 0.0, which compares equal).
+    """
+    n_items = scores.shape[1]
+    size = _best_chunk(n_items, k)
+    if size is None:
+        if n_items > COUNT_ALL:
+            return None
+        index = tf.broadcast_to(tf.range(n_items)[None, :], tf.shape(scores))
+        return _order(scores, index, k, n_items)
+    batch, chunks = tf.shape(scores)[0], n_items // size
+    blocks = tf.reshape(scores, [batch, chunks, size])
+    maxima = tf.reduce_max(blocks, axis=2)
+    best = _order(maxima, tf.broadcast_to(tf.range(chunks)[None, :], tf.shape(maxima)), k, chunks).indices
+    candidates = tf.reshape(tf.gather(blocks, best, batch_dims=1), [batch, k * size])
+    index = tf.reshape(best[:, :, None] * size + tf.range(size)[None, None, :], [batch, k * size])
+    return _order(candidates, index, k, n_items)
+
+
+def _order(values, index, k, n_items):
+    """The k first of ``values`` ``[B, M]`` by (value descending, ``index`` ascending): one
+    compare-and-sum gives each one's rank, one more picks the value and index at each rank.
+    (A NaN breaks the order: indices stay in range, and the list is poisoned anyway.)"""
+    ahead = (values[:, None, :] > values[:, :, None]) | (
+        tf.equal(values[:, None, :], values[:, :, None]) & (index[:, None, :] < index[:, :, None]))
+    rank = tf.reduce_sum(tf.cast(ahead, tf.int32), axis=2)  # [B, M]
+    at = tf.equal(rank[:, None, :], tf.range(k)[None, :, None])  # [B, k, M]
+    top_index = tf.reduce_sum(tf.where(at, index[:, None, :], 0), axis=2)
+    top_values = tf.reduce_sum(tf.where(at, values[:, None, :], tf.zeros([], values.dtype)), axis=2)
+    return TopK(top_values, tf.clip_by_value(top_index, 0, max(n_items - 1, 0)))
 
 
 # === Counting ===

@@ -15,7 +15,7 @@ from typing import Optional
 
 import tensorflow as tf
 
-from tfrank.engine import counting, fastrank, validation
+from tfrank.engine import fastrank, validation
 from tfrank.engine.fastrank import count_true
 
 
@@ -155,12 +155,12 @@ def _has_nan(y_pred, valid):
     # (and also, harmlessly, when it holds both infinities): one cheap pass settles the
     # usual case, and only a batch with a suspect row pays for the exact check.
     # On a GPU under XLA the exact check alone is one fused reduction, and a conditional
-    # would wait for its predicate on the host (`counting.on_gpu`).
+    # would wait for its predicate on the host (`fastrank.on_gpu`).
     def exact():
         nan = tf.math.is_nan(y_pred)
         return tf.reduce_any(nan if valid is None else nan & valid, axis=1)
 
-    if counting.on_gpu():
+    if fastrank.on_gpu():
         return exact()
     suspect = tf.math.is_nan(tf.reduce_sum(y_pred, axis=1))
     return tf.cond(tf.reduce_any(suspect), exact, lambda: tf.zeros_like(suspect))

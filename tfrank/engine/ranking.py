@@ -31,8 +31,6 @@ class Ranked:
         ``ties="first"``, whose formulas read ``gains`` and ``hits`` alone.
     weights: ``[B, K']`` float per-item weight at each position (0 for excluded items),
         or None without per-item weights (`tfrank.engine.weights`).
-    ideal: ``[B, K']`` the list's labels sorted descending, where the producer already has
-        them (dense labels ranked by `tfrank.engine.counting`); None otherwise.
     """
 
     lists: Lists
@@ -41,7 +39,6 @@ class Ranked:
     hits: tf.Tensor
     ties: Optional["TieGroups"] = None
     weights: Optional[tf.Tensor] = None
-    ideal: Optional[tf.Tensor] = None
 
 
 def clamp(k, depth):
@@ -90,11 +87,16 @@ def hit_counts(flags):
     For a short static K' off XLA, one product with a constant 0/1 triangle: counts are
     small integers, exact in float32 whatever the order of the additions, and a CPU
     ``cumsum`` over a short axis costs about as much as a read pass over the scores.
+    Under XLA, the same triangle as one fused compare-and-sum (a cumsum there is a
+    reduce-window, a kernel of its own).
     """
     depth = flags.shape[1]
     ones = tf.cast(flags, tf.float32)
-    if not isinstance(depth, int) or depth > MATMUL_DEPTH or fastrank.compiling_with_xla():
+    if not isinstance(depth, int) or depth > MATMUL_DEPTH:
         return prefix_sums(ones)
+    if fastrank.compiling_with_xla():  # a fused compare-and-sum: XLA's cumsum is a reduce-window
+        below = tf.constant(np.triu(np.ones((depth, depth + 1), bool), 1))
+        return tf.reduce_sum(tf.where(flags[:, :, None] & below[None], 1.0, 0.0), axis=1)
     return tf.matmul(ones, tf.constant(np.triu(np.ones((depth, depth + 1), np.float32), 1)))
 
 
@@ -106,12 +108,9 @@ def rank(lists, k_max, *, ties="first", gains=GAINS):
     of each group for every gain kind in ``gains`` (the two built-in ones and any function).
     """
     depth = _depth(lists.scores, k_max)
-    if counting.method(lists, ties) == "count":  # the same view, without a top k
-        if lists.ids is not None:
-            labels, ideal = counting.id_gains(lists, depth), None
-        else:
-            labels, ideal = counting.dense_gains(lists, depth)
-        return Ranked(lists=lists, depth=depth, gains=labels, hits=hit_counts(labels > 0.0), ideal=ideal)
+    if counting.method(lists, ties) == "count":  # ids on a GPU: the same view, without a top k
+        labels = counting.id_gains(lists, depth)
+        return Ranked(lists=lists, depth=depth, gains=labels, hits=hit_counts(labels > 0.0))
     kinds = gains
     top = fastrank.top_k(lists.scores, depth)  # exactly tf.math.top_k's values and indices
     labels = top_gains(lists, top.indices)

@@ -57,18 +57,20 @@ def test_counting_matches_top_k_and_reference(fmt, mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("items,k", [(1000, 10), (500, 5), (2048, 100), (64, 5), (60, 60), (257, 3)])
+@pytest.mark.parametrize("items,k", [(1000, 10), (500, 5), (10_000, 10), (64, 5), (60, 60), (257, 3), (4096, 20)])
 def test_counted_top_k_is_tf_top_k(items, k, mode):
-    """Chunked (1,000, 500, 2,048), whole (64, 60: k = N) or not applicable (257 is prime and
-    longer than COUNT_ALL: None); values and indices equal, ties and signed zeros included."""
+    """Chunked (1,000, 500, 10,000), whole (64, 60: k = N) or not applicable (257 is prime and
+    longer than COUNT_ALL; 4,096 at k = 20 is over COUNT_BUDGET): values and indices equal,
+    ties and signed zeros included."""
     rng = np.random.default_rng(items + k)
     scores = np.round(rng.normal(size=(6, items)) * 2).astype(np.float32) / 2  # many ties
     scores[1] = np.where(rng.random(items) < 0.5, np.float32(-0.0), np.float32(0.0))
     scores[2, ::3] = -np.inf
     scores[3] = 1.5  # one tie group: index order
-    if (items, k) == (257, 3):
+    if (items, k) in ((257, 3), (4096, 20)):
         assert fastrank.counted_top_k(tf.constant(scores), k) is None
         return
+    assert fastrank.counted_top_k(tf.constant(scores), k) is not None
     with fastrank.choose("count"):
         top = tf.function(lambda s: fastrank.top_k(s, k), jit_compile=mode == "xla")(tf.constant(scores))
     expected = tf.math.top_k(scores, k)

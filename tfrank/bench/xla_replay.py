@@ -184,8 +184,9 @@ def groups_of(records):
     return groups
 
 
-def replay(bundle, out, rounds=15, min_sample=0.05, only=None, use_torch=True, say=print):
-    """Replays every program of ``bundle``; writes the results; returns them."""
+def replay(bundle, out, rounds=15, min_sample=0.05, only=None, use_torch=True, say=print, device_times=True):
+    """Replays every program of ``bundle``; writes the results; returns them. ``device_times``:
+    also trace each program's launches with jax's profiler for its time on a GPU."""
     clock = time.perf_counter()
     env = backend()
     jax, _, device = env
@@ -230,6 +231,12 @@ def replay(bundle, out, rounds=15, min_sample=0.05, only=None, use_torch=True, s
                     failures += [f"{name}-{group}: {problem}"] if problem else []
                     torch_values[name] = "disagree" if problem else "agree"
         timed = xla_timing.measure(runners, rounds, min_sample) if runners else {}
+        traced = {}
+        for name, (call, sync) in runners.items() if device_times else ():
+            try:
+                traced[name] = xla_timing.device_time(jax, call, sync)
+            except Exception as error:  # noqa: BLE001 - an optional figure
+                say(f"  {name}: no device time: {type(error).__name__}: {str(error)[:200]}")
         bases = ("read_pass", "retrieval_floor", "train-off")  # each group's denominator
         base = next((n for n, (p, _) in programs.items() if p.record["program"] in bases), None)
         for name, entry in timed.items():
@@ -240,11 +247,17 @@ def replay(bundle, out, rounds=15, min_sample=0.05, only=None, use_torch=True, s
                    "size": program.record["size"] if program else members[0]["size"],
                    "median_s": entry["median"], "rounds": len(entry["samples"]), "number": entry["number"],
                    "over_base": entry["median"] / timed[base]["median"] if base else None, "base": base,
+                   "device_s": traced[name][0] if traced.get(name) else None,
+                   "device_events": round(traced[name][1], 1) if traced.get(name) else None,
+                   "device_over_base": (traced[name][0] / traced[base][0]
+                                        if traced.get(name) and base and traced.get(base) else None),
                    "compile_s": round(program.compile_seconds, 3) if program else None,
                    "kernels": program.kernels if program else None,
                    "values": ("disagree" if problems else "agree") if program else torch_values.get(name, "unchecked")}
             rows.append(row)
-            say(f"    {name}: {entry['median'] * 1e6:,.1f} us" + (f" = {row['over_base']:.2f}x {base}" if base else ""))
+            say(f"    {name}: {entry['median'] * 1e6:,.1f} us" + (f" = {row['over_base']:.2f}x {base}" if base else "")
+                + (f"; device {row['device_s'] * 1e6:,.1f} us, {row['device_events']} kernels"
+                   if row["device_s"] else ""))
         del programs, runners, cache
         _write(out, environment, bundle, rounds, min_sample, rows, failures, clock)
     results = _write(out, environment, bundle, rounds, min_sample, rows, failures, clock)
@@ -294,11 +307,13 @@ def main(argv=None):
     parser.add_argument("--min-sample", type=float, default=None, help="seconds per sample (default 0.05)")
     parser.add_argument("--only", default=None, help="comma-separated substrings of the program names to run")
     parser.add_argument("--no-torch", action="store_true", help="skip the torch baseline")
+    parser.add_argument("--no-device-time", action="store_true", help="skip the profiler's device times")
     args = parser.parse_args(argv)
     rounds = args.rounds or (5 if args.quick else 15)
     min_sample = args.min_sample or (0.01 if args.quick else 0.05)
     only = args.only.split(",") if args.only else None
-    results = replay(args.bundle, args.out, rounds, min_sample, only, not args.no_torch)
+    results = replay(args.bundle, args.out, rounds, min_sample, only, not args.no_torch,
+                     device_times=not args.no_device_time)
     return 1 if results["failures"] else 0
 
 

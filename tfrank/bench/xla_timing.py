@@ -4,7 +4,9 @@ NumPy only at import (torch is imported when present); copied into every bundle 
 ``xla_replay.py``.
 """
 
+import glob
 import statistics
+import tempfile
 import time
 
 try:  # run as a script (copied into a bundle) or imported from the tfrank package
@@ -36,6 +38,27 @@ def measure(runners, rounds, min_sample):
     for entry in plan.values():
         entry["median"] = statistics.median(entry["samples"])
     return plan
+
+
+def device_time(jax, call, sync, launches=20):
+    """``(seconds, kernels)`` per launch on the device, from a profiler trace of ``launches``
+    back-to-back launches: the summed duration and the number of the device's events (kernels,
+    copies); None where the trace has no GPU plane (a CPU). Unlike the wall-clock medians it
+    leaves out the host's cost of a launch, which bounds programs shorter than it."""
+    with tempfile.TemporaryDirectory() as folder:
+        with jax.profiler.trace(folder):
+            for _ in range(launches):
+                result = call()
+            sync(result)
+        traces = glob.glob(f"{folder}/**/*.xplane.pb", recursive=True)
+        if not traces:
+            return None
+        data = jax.profiler.ProfileData.from_file(traces[0])
+        events = [event for plane in data.planes if plane.name.startswith("/device:GPU")
+                  for line in plane.lines if line.name.startswith("Stream") for event in line.events]
+    if not events:
+        return None
+    return sum(event.duration_ns for event in events) * 1e-9 / launches, len(events) / launches
 
 
 def torch_runners(records, cache, device):

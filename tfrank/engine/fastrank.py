@@ -35,6 +35,7 @@ MIN_ITEMS = 1024  # below this, the plain top_k is as fast as anything
 LARGE_BATCH = 2**22  # from this many items in a static batch, chunks pay from N = MIN_ITEMS / 2
 INT8_BLOCK = 127  # the largest count of ones an int8 holds
 COUNT_ALL = 256  # on a GPU, lists this short that cannot be chunked are ranked whole by counting
+COUNT_BUDGET = 32  # compares per item that counting may spend (K = 10 at N = 1,000 to 1e6: about 20)
 CHOICES = ("device", "count", "top_k")
 _CHOICE = ["device"]
 
@@ -159,8 +160,9 @@ def counted_top_k(scores, k):
     chunks of `top_k` (the same proof) pick k * C candidates; each candidate's rank among
     them is the number of candidates ahead of it (greater score, or equal score and smaller
     index), which for the true top k is its rank in the whole list. The k best chunks are
-    found the same way among the N / C chunk maxima, by chunk index. A list that cannot be
-    chunked is ranked whole when N <= `COUNT_ALL`. Values and indices are
+    found the same way among the N / C chunk maxima, by chunk index: (N / C)**2 + (k C)**2
+    compares in all, used up to `COUNT_BUDGET` per item (a large k sorts instead). A list
+    that cannot be chunked is ranked whole when N <= `COUNT_ALL`. Values and indices are
     ``tf.math.top_k``'s (-0.0 comes back as 0.0, which compares equal).
     """
     n_items = scores.shape[1]
@@ -170,6 +172,8 @@ def counted_top_k(scores, k):
             return None
         index = tf.broadcast_to(tf.range(n_items)[None, :], tf.shape(scores))
         return _order(scores, index, k, n_items)
+    if (n_items // size) ** 2 + (k * size) ** 2 > COUNT_BUDGET * n_items:
+        return None  # a large k: the candidates' compare-and-sum would outgrow a sort
     batch, chunks = tf.shape(scores)[0], n_items // size
     blocks = tf.reshape(scores, [batch, chunks, size])
     maxima = tf.reduce_max(blocks, axis=2)

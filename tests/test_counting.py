@@ -57,25 +57,33 @@ def test_counting_matches_top_k_and_reference(fmt, mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("items,k", [(1000, 10), (500, 5), (10_000, 10), (64, 5), (60, 60), (257, 3), (4096, 20)])
-def test_counted_top_k_is_tf_top_k(items, k, mode):
-    """Chunked (1,000, 500, 10,000), whole (64, 60: k = N) or not applicable (257 is prime and
-    longer than COUNT_ALL; 4,096 at k = 20 is over COUNT_BUDGET): values and indices equal,
-    ties and signed zeros included."""
+@pytest.mark.parametrize("items,k", [(1000, 10), (500, 5), (10_000, 10), (64, 5)])
+def test_gpu_chunks_give_tf_top_k(items, k, mode):
+    """On a GPU `fastrank.top_k` chunks every list it can (the CPU from N = 1,024 on): values
+    and indices equal to tf.math.top_k's, ties, signed zeros and -inf included."""
     rng = np.random.default_rng(items + k)
     scores = np.round(rng.normal(size=(6, items)) * 2).astype(np.float32) / 2  # many ties
     scores[1] = np.where(rng.random(items) < 0.5, np.float32(-0.0), np.float32(0.0))
     scores[2, ::3] = -np.inf
     scores[3] = 1.5  # one tie group: index order
-    if (items, k) in ((257, 3), (4096, 20)):
-        assert fastrank.counted_top_k(tf.constant(scores), k) is None
-        return
-    assert fastrank.counted_top_k(tf.constant(scores), k) is not None
     with fastrank.choose("count"):
+        assert (fastrank._gpu_chunk_size(tf.constant(scores), k) is None) == (items == 64)
         top = tf.function(lambda s: fastrank.top_k(s, k), jit_compile=mode == "xla")(tf.constant(scores))
     expected = tf.math.top_k(scores, k)
     np.testing.assert_array_equal(top.indices.numpy(), expected.indices.numpy())
     np.testing.assert_array_equal(top.values.numpy(), expected.values.numpy())
+
+
+@pytest.mark.parametrize("layout", counting.LAYOUTS)
+def test_both_layouts_count_the_same_ranks(layout):
+    rng = np.random.default_rng(9)
+    scores = np.round(rng.normal(size=(5, 300)) * 2).astype(np.float32)
+    index = rng.integers(0, 300, size=(5, 6)).astype(np.int32)
+    order = tf.math.top_k(scores, 300).indices.numpy()
+    expected = np.array([[list(order[b]).index(i) for i in index[b]] for b in range(5)])
+    with counting.layout(layout):
+        got = tf.function(counting.ranks, jit_compile=True)(tf.constant(scores), tf.constant(index))
+    np.testing.assert_array_equal(got.numpy(), expected)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -128,6 +136,9 @@ def test_the_device_picks_top_k_on_a_cpu_and_choose_forces_either():
         assert _method_under("xla", "ids", ties="expected") == "top_k"
     with pytest.raises(ValueError, match="method must be one of"):
         with counting.choose("sort"):
+            pass
+    with pytest.raises(ValueError, match="layout must be one of"):
+        with counting.layout("rows"):
             pass
 
 

@@ -125,6 +125,7 @@ class Program:
     recipes: object = None  # None: ranking_recipes
     tiny: str = "tiny"
     method: str = "count"  # the ranking a GPU runs (`tfrank.engine.counting`); "top_k": the CPU's
+    layout: str = "siblings"  # how ids are counted (`tfrank.engine.counting.LAYOUTS`)
 
 
 PROGRAMS = (
@@ -139,6 +140,9 @@ PROGRAMS = (
     Program("precision_ids_topk", ("ids", "scores"), _op("precision_at_k"), method="top_k"),
     Program("precision_class_topk", ("class", "scores"), _op("precision_at_k"), shapes=("headline", "seed"),
             method="top_k"),
+    # Ids counted in one [B, R, N] reduction instead of R sibling ones over [B, N].
+    Program("precision_ids_broadcast", ("ids", "scores"), _op("precision_at_k"), shapes=("headline", "seed"),
+            layout="broadcast"),
     Program("ndcg_dense", ("dense", "scores"), _op("ndcg_at_k"), shapes=("headline",)),
     Program("precision_dense_expected", ("dense", "scores"), _op("precision_at_k", ties="expected"),
             shapes=("headline",)),
@@ -245,12 +249,12 @@ def export_program(program, shape, bundle, stored, seed, cache):
     size = SHAPES[shape]
     name = f"{program.name}-{shape}"
     fn = program.build(size)
-    with counting.choose(program.method):  # traced as on a GPU, where XLA ranks by counting
+    with counting.choose(program.method), counting.layout(program.layout):  # traced as on a GPU
         record, compiled = export_function(fn, [tf.constant(a) for a in arrays], name, bundle, stored)
         outputs = tf.nest.flatten(compiled(*[tf.constant(a) for a in arrays]))
     record.update(
         program=program.name, group=shape, role=program.role, kind="function", tolerance=program.tolerance,
-        method=program.method,
+        method=program.method, layout=program.layout,
         size=size, parameters=[{**describe(a), "recipe": recipes[n], "checksum": xla_inputs.checksum(a)}
                                for n, a in zip(program.inputs, arrays)],
         outputs=[expected_entry(f"{name}/{i}", o.numpy(), stored) for i, o in enumerate(outputs)],

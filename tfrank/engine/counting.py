@@ -9,11 +9,19 @@ every list), while on a CPU the same count loses to `fastrank.top_k`. The result
 same `Ranked` view as the top k's, value for value: positions follow ``tf.math.top_k``'s
 order, equal scores broken by index, -0.0 equal to 0.0.
 
-Dense labels on a GPU keep the top k, which there is `fastrank.counted_top_k` (counting
-too, over chunk candidates). `method` picks the path; `choose` (`fastrank.choose`)
-forces it, with `on_gpu`: the XLA replay export traces what a GPU runs on a machine
-without one, and the tests compare both paths.
+Each relevant id gets its own compare-and-sum over ``[B, N]`` (R sibling reductions of
+the same scores, which XLA fuses into one kernel reading them once), not one reduction
+over ``[B, R, N]``, which reads each list R times (`LAYOUTS`; measured on an H100 at
+B = 1024, N = 10,000, R = 5: 45 us for the latter, see docs/performance.md for the former).
+
+Dense labels, and ids on lists longer than `MAX_ITEMS`, keep the top k (chunked on a GPU,
+by `fastrank.top_k`: counting every item of a chunk's candidates lost to it on the H100).
+`method` picks the path; `choose` (`fastrank.choose`) forces it, with `on_gpu`: the XLA
+replay export traces what a GPU runs on a machine without one, and the tests compare
+both paths.
 """
+
+import contextlib
 
 import tensorflow as tf
 
@@ -22,13 +30,27 @@ from tfrank.engine import fastrank
 MAX_IDS = 32  # ids lists padded to more than this many relevant ids take the top k
 MAX_ITEMS = 1 << 17  # longer lists take the top k (measured on an H100: 3.25 against 2.78
 # read passes at N = 1,000,000, B = 64; 1.36 against 2.08 at N = 10,000, B = 1,024)
+LAYOUTS = ("siblings", "broadcast")  # R reductions over [B, N], or one over [B, R, N]
+_LAYOUT = ["siblings"]
 choose, on_gpu = fastrank.choose, fastrank.on_gpu
+
+
+@contextlib.contextmanager
+def layout(name):
+    """Within the block, `ranks` compares in layout ``name`` (the replay benchmark exports both)."""
+    if name not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}; got {name!r}")
+    _LAYOUT.append(name)
+    try:
+        yield
+    finally:
+        _LAYOUT.pop()
 
 
 def method(lists, ties):
     """"count" or "top_k" for this batch: counting needs ids labels, ``ties="first"``, no
     per-item weights, a bounded number of relevant ids and of items (static), and pays under
-    XLA on a GPU (dense labels there take `fastrank.counted_top_k`)."""
+    XLA on a GPU."""
     if lists.ids is None or ties != "first" or lists.weights is not None:
         return "top_k"
     if not (isinstance(lists.ids.shape[1], int) and lists.ids.shape[1] <= MAX_IDS):
@@ -42,11 +64,18 @@ def method(lists, ties):
 def ranks(scores, index):
     """``[B, R]`` int32 rank (0 = first) of the items ``index`` ``[B, R]`` (each in [0, N)) in
     ``tf.math.top_k``'s order of ``scores`` ``[B, N]``: one fused compare-and-sum."""
-    own = tf.gather(scores, index, batch_dims=1)[:, :, None]
-    others = scores[:, None, :]
-    position = tf.range(tf.shape(scores)[1], dtype=index.dtype)[None, None, :]
-    ahead = (others > own) | ((others == own) & (position < index[:, :, None]))
-    return tf.reduce_sum(tf.cast(ahead, tf.int32), axis=2)
+    own = tf.gather(scores, index, batch_dims=1)
+    position = tf.range(tf.shape(scores)[1], dtype=index.dtype)[None, :]
+    if _LAYOUT[-1] == "broadcast" or not isinstance(index.shape[1], int):
+        ahead = (scores[:, None, :] > own[:, :, None]) | (
+            tf.equal(scores[:, None, :], own[:, :, None]) & (position[:, None, :] < index[:, :, None]))
+        return tf.reduce_sum(tf.cast(ahead, tf.int32), axis=2)
+    columns = []
+    for r in range(index.shape[1]):  # R static, at most MAX_IDS
+        mine, at = own[:, r : r + 1], index[:, r : r + 1]
+        ahead = (scores > mine) | (tf.equal(scores, mine) & (position < at))
+        columns.append(tf.reduce_sum(tf.cast(ahead, tf.int32), axis=1))
+    return tf.stack(columns, axis=1) if columns else tf.zeros_like(index)
 
 
 def place(rank, value, present, depth):

@@ -34,8 +34,6 @@ TopK = collections.namedtuple("TopK", ["values", "indices"])
 MIN_ITEMS = 1024  # below this, the plain top_k is as fast as anything
 LARGE_BATCH = 2**22  # from this many items in a static batch, chunks pay from N = MIN_ITEMS / 2
 INT8_BLOCK = 127  # the largest count of ones an int8 holds
-COUNT_ALL = 256  # on a GPU, lists this short that cannot be chunked are ranked whole by counting
-COUNT_BUDGET = 32  # compares per item that counting may spend (K = 10 at N = 1,000 to 1e6: about 20)
 CHOICES = ("device", "count", "top_k")
 _CHOICE = ["device"]
 
@@ -59,8 +57,8 @@ def compiling_with_xla():
 
 @contextlib.contextmanager
 def choose(method):
-    """Within the block, rank as on a GPU (``"count"``: `counted_top_k`, and
-    `tfrank.engine.counting` for ids) or as on a CPU (``"top_k"``), whatever the device
+    """Within the block, rank as on a GPU (``"count"``: `tfrank.engine.counting` for ids,
+    chunks for every N in `top_k`) or as on a CPU (``"top_k"``), whatever the device
     (``"device"``: by the device, the default). The XLA replay export traces what a GPU
     runs this way on a machine without one; the tests compare both paths."""
     if method not in CHOICES:
@@ -120,6 +118,15 @@ def _large_batch_chunk_size(scores, k):
     return _best_chunk(n_items, k)
 
 
+def _gpu_chunk_size(scores, k):
+    """`chunk_size` for XLA on a GPU, where XLA's TopK sorts every list: two TopKs over the
+    N / C maxima and the k * C candidates cost less than one over N from N = 2k on (measured
+    on an H100 at N = 10,000: 10.9 read passes chunked against 81 plain)."""
+    if not on_gpu() or not isinstance(scores.shape[1], int):
+        return None
+    return _best_chunk(scores.shape[1], k)
+
+
 def top_k(scores, k):
     """``tf.math.top_k(scores, k, sorted=True)``'s values and indices (identical, ties included),
     through chunks when `chunk_size` (or, for a large static batch of shorter lists,
@@ -129,12 +136,8 @@ def top_k(scores, k):
     -0.0 after 0.0. Under XLA the scores compared are given one zero (only the chunk maxima
     and candidates on the chunked path: a fused [B, N] select is slow on XLA's CPU backend).
     """
-    if on_gpu() and isinstance(scores.shape[1], int):
-        counted = counted_top_k(scores, k)
-        if counted is not None:
-            return counted
     one_zero = _one_zero if compiling_with_xla() else tf.identity
-    size = chunk_size(scores.shape[1], k) or _large_batch_chunk_size(scores, k)
+    size = chunk_size(scores.shape[1], k) or _large_batch_chunk_size(scores, k) or _gpu_chunk_size(scores, k)
     if size is None:
         top = tf.math.top_k(one_zero(scores), k=k, sorted=True)
         return TopK(top.values, top.indices)
@@ -150,50 +153,6 @@ def top_k(scores, k):
 
 def _one_zero(scores):
     return tf.where(tf.equal(scores, 0.0), tf.zeros_like(scores), scores)
-
-
-def counted_top_k(scores, k):
-    """`top_k` for XLA on a GPU, by counting instead of sorting; None where it does not apply.
-
-    XLA's TopK sorts every list (12 to 85 read passes on an H100, measured), while a
-    compare-and-sum over a few hundred items per list is one fused kernel there. The
-    chunks of `top_k` (the same proof) pick k * C candidates; each candidate's rank among
-    them is the number of candidates ahead of it (greater score, or equal score and smaller
-    index), which for the true top k is its rank in the whole list. The k best chunks are
-    found the same way among the N / C chunk maxima, by chunk index: (N / C)**2 + (k C)**2
-    compares in all, used up to `COUNT_BUDGET` per item (a large k sorts instead). A list
-    that cannot be chunked is ranked whole when N <= `COUNT_ALL`. Values and indices are
-    ``tf.math.top_k``'s (-0.0 comes back as 0.0, which compares equal).
-    """
-    n_items = scores.shape[1]
-    size = _best_chunk(n_items, k)
-    if size is None:
-        if n_items > COUNT_ALL:
-            return None
-        index = tf.broadcast_to(tf.range(n_items)[None, :], tf.shape(scores))
-        return _order(scores, index, k, n_items)
-    if (n_items // size) ** 2 + (k * size) ** 2 > COUNT_BUDGET * n_items:
-        return None  # a large k: the candidates' compare-and-sum would outgrow a sort
-    batch, chunks = tf.shape(scores)[0], n_items // size
-    blocks = tf.reshape(scores, [batch, chunks, size])
-    maxima = tf.reduce_max(blocks, axis=2)
-    best = _order(maxima, tf.broadcast_to(tf.range(chunks)[None, :], tf.shape(maxima)), k, chunks).indices
-    candidates = tf.reshape(tf.gather(blocks, best, batch_dims=1), [batch, k * size])
-    index = tf.reshape(best[:, :, None] * size + tf.range(size)[None, None, :], [batch, k * size])
-    return _order(candidates, index, k, n_items)
-
-
-def _order(values, index, k, n_items):
-    """The k first of ``values`` ``[B, M]`` by (value descending, ``index`` ascending): one
-    compare-and-sum gives each one's rank, one more picks the value and index at each rank.
-    (A NaN breaks the order: indices stay in range, and the list is poisoned anyway.)"""
-    ahead = (values[:, None, :] > values[:, :, None]) | (
-        tf.equal(values[:, None, :], values[:, :, None]) & (index[:, None, :] < index[:, :, None]))
-    rank = tf.reduce_sum(tf.cast(ahead, tf.int32), axis=2)  # [B, M]
-    at = tf.equal(rank[:, None, :], tf.range(k)[None, :, None])  # [B, k, M]
-    top_index = tf.reduce_sum(tf.where(at, index[:, None, :], 0), axis=2)
-    top_values = tf.reduce_sum(tf.where(at, values[:, None, :], tf.zeros([], values.dtype)), axis=2)
-    return TopK(top_values, tf.clip_by_value(top_index, 0, max(n_items - 1, 0)))
 
 
 # === Counting ===

@@ -255,7 +255,7 @@ ALLOWED = {
     "ops": BASE | {"engine"},
     "tuning": BASE | {"engine"},
     "tuners": {"tuning"},
-    "bench": {"tfrank", "ops", "retrieval", "reference", "tfrank_cli"},
+    "bench": {"tfrank", "ops", "retrieval", "reference", "tfrank_cli", "engine"},  # engine: the XLA export forces the GPU ranking
     "apps": {"tfrank", "engine", "reference", "bench", "tfrank_cli"},
     "cli": {"apps"},
 }

@@ -127,7 +127,15 @@ def markdown(results):
 
 
 def plot(rows, out):
-    """``ratios.png``: each program's ratio to its group's base, one panel per group; [] without matplotlib."""
+    """``ratios.png`` (wall clock) and, where the profiler gave device times, ``device_ratios.png``:
+    each program's ratio to its group's base, one panel per group; [] without matplotlib."""
+    made = _plot(rows, out, "over_base", "ratios.png", "wall clock")
+    if any(row.get("device_over_base") for row in rows):
+        made += _plot(rows, out, "device_over_base", "device_ratios.png", "device time")
+    return made
+
+
+def _plot(rows, out, key, filename, what):
     try:
         import matplotlib
 
@@ -137,20 +145,25 @@ def plot(rows, out):
         return []
     groups = {}
     for row in rows:
-        if row["over_base"] is not None:
+        if row.get(key) is not None:
             groups.setdefault(row["group"], []).append(row)
     if not groups:
         return []
     figure, axes = plt.subplots(len(groups), 1, figsize=(8, 1.2 + 0.35 * len(rows)), squeeze=False)
     for axis, (group, members) in zip(axes[:, 0], groups.items()):
         names = [r["program"] for r in members]
-        axis.barh(names, [r["over_base"] for r in members], color=["tab:gray" if r["role"] == "baseline"
-                                                                     else "tab:blue" for r in members])
+        values = [r[key] for r in members]
+        axis.barh(names, values, color=["tab:gray" if r["role"] == "baseline" else "tab:blue" for r in members])
+        for position, value in enumerate(values):
+            axis.annotate(f"{value:.2f}", (value, position), xytext=(3, 0), textcoords="offset points",
+                          va="center", fontsize=7)
         axis.axvline(1.0, color="black", linewidth=0.8)
-        axis.set_title(f"{group}: {_size(members[0]['size'])} (÷ {members[0]['base']})", fontsize=9)
+        if max(values) > 30:
+            axis.set_xscale("log")
+        axis.set_title(f"{group}: {_size(members[0]['size'])} ({what} ÷ {members[0]['base']})", fontsize=9)
         axis.invert_yaxis()
         axis.tick_params(labelsize=8)
     figure.tight_layout()
-    figure.savefig(os.path.join(out, "ratios.png"), dpi=110)
+    figure.savefig(os.path.join(out, filename), dpi=110)
     plt.close(figure)
-    return ["ratios.png"]
+    return [filename]

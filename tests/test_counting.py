@@ -142,6 +142,19 @@ def test_the_device_picks_top_k_on_a_cpu_and_choose_forces_either():
             pass
 
 
+def test_a_visible_gpu_picks_counting_under_xla_only(monkeypatch):
+    """What Keras' fit compiles on a GPU (XLA) counts; the same GPU without XLA keeps the top k."""
+    real = tf.config.list_logical_devices
+    monkeypatch.setattr(tf.config, "list_logical_devices",
+                        lambda kind=None: ["GPU:0"] if kind == "GPU" else real(kind))
+    assert _method_under("xla", "ids", ties="first") == "count"
+    assert _method_under("graph", "ids", ties="first") == "top_k"
+    assert _method_under("xla", "class", ties="first") == "count"
+    assert _method_under("xla", "dense", ties="first") == "top_k"  # dense: the chunked top k
+    with counting.choose("top_k"):
+        assert _method_under("xla", "ids", ties="first") == "top_k"
+
+
 def test_wide_ids_take_the_top_k():
     ids = tf.tile(tf.range(counting.MAX_IDS + 1)[None, :], [2, 1])
     lists = inputs.normalize(ids, tf.zeros([2, 64]), label_format="ids")

@@ -2,17 +2,16 @@
 
 Under ``ties="first"`` a metric needs only where the relevant items land among the top
 K' positions. The rank of item i is the number of items ahead of it in
-``tf.math.top_k``'s order: ``#(s_j > s_i) + #(s_j == s_i and j < i)``. For R relevant
-ids that is one compare-and-sum over ``[B, R, N]``, which XLA fuses into a single kernel
-that reads the scores once per list: on a GPU far cheaper than XLA's TopK (a sort over
-every list), while on a CPU the same count loses to `fastrank.top_k`. The result is the
-same `Ranked` view as the top k's, value for value: positions follow ``tf.math.top_k``'s
-order, equal scores broken by index, -0.0 equal to 0.0.
+``tf.math.top_k``'s order: ``#(s_j > s_i) + #(s_j == s_i and j < i)``, a compare-and-sum
+over the list. On a GPU that is far cheaper than XLA's TopK (a sort of every list), while
+on a CPU it loses to `fastrank.top_k`. The result is the same `Ranked` view as the top
+k's, value for value: positions follow ``tf.math.top_k``'s order, equal scores broken by
+index, -0.0 equal to 0.0.
 
-Each relevant id gets its own compare-and-sum over ``[B, N]`` (R sibling reductions of
-the same scores, which XLA fuses into one kernel reading them once), not one reduction
-over ``[B, R, N]``, which reads each list R times (`LAYOUTS`; measured on an H100 at
-B = 1024, N = 10,000, R = 5: 45 us for the latter, see docs/performance.md for the former).
+Each of the R relevant ids gets its own compare-and-sum over ``[B, N]``: R sibling
+reductions of the same scores, which XLA can fuse into one kernel that reads them once.
+One reduction over ``[B, R, N]`` reads each list R times (`LAYOUTS`; measured on an H100,
+device time, B = 1024, N = 10,000, R = 5: 25 us as siblings, 46 us as one reduction).
 
 Dense labels, and ids on lists longer than `MAX_ITEMS`, keep the top k (chunked on a GPU,
 by `fastrank.top_k`: counting every item of a chunk's candidates lost to it on the H100).
@@ -28,8 +27,8 @@ import tensorflow as tf
 from tfrank.engine import fastrank
 
 MAX_IDS = 32  # ids lists padded to more than this many relevant ids take the top k
-MAX_ITEMS = 1 << 17  # longer lists take the top k (measured on an H100: 3.25 against 2.78
-# read passes at N = 1,000,000, B = 64; 1.36 against 2.08 at N = 10,000, B = 1,024)
+MAX_ITEMS = 1 << 17  # longer lists take the top k (measured on an H100, wall clock, [B, R, N]
+# layout: counting 3.25 read passes against 2.78 at N = 1e6, B = 64; 1.36 against 2.08 at N = 10,000)
 LAYOUTS = ("siblings", "broadcast")  # R reductions over [B, N], or one over [B, R, N]
 _LAYOUT = ["siblings"]
 choose, on_gpu = fastrank.choose, fastrank.on_gpu
@@ -63,7 +62,7 @@ def method(lists, ties):
 
 def ranks(scores, index):
     """``[B, R]`` int32 rank (0 = first) of the items ``index`` ``[B, R]`` (each in [0, N)) in
-    ``tf.math.top_k``'s order of ``scores`` ``[B, N]``: one fused compare-and-sum."""
+    ``tf.math.top_k``'s order of ``scores`` ``[B, N]``: a compare-and-sum per item."""
     own = tf.gather(scores, index, batch_dims=1)
     position = tf.range(tf.shape(scores)[1], dtype=index.dtype)[None, :]
     if _LAYOUT[-1] == "broadcast" or not isinstance(index.shape[1], int):

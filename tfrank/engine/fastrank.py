@@ -121,7 +121,8 @@ def _large_batch_chunk_size(scores, k):
 def _gpu_chunk_size(scores, k):
     """`chunk_size` for XLA on a GPU, where XLA's TopK sorts every list: two TopKs over the
     N / C maxima and the k * C candidates cost less than one over N from N = 2k on (measured
-    on an H100 at N = 10,000: 10.9 read passes chunked against 81 plain)."""
+    on an H100, device time, B = 1024: dense P@10 at N = 10,000 took 11.5 read passes
+    chunked, a plain TopK + gather 86; at N = 1,000, B = 8192, 22 against 79)."""
     if not on_gpu() or not isinstance(scores.shape[1], int):
         return None
     return _best_chunk(scores.shape[1], k)

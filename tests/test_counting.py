@@ -1,5 +1,5 @@
-"""Ranking by counting (what XLA on a GPU runs: `tfrank.engine.counting` for ids,
-`fastrank.counted_top_k` for the rest) gives the top k's values.
+"""What XLA on a GPU runs (`tfrank.engine.counting` for ids, `fastrank.top_k` chunked at
+every N for the rest) gives the CPU path's values.
 
 Both paths are forced in turn on the same batches, in graph mode and under XLA, and must
 agree with each other and with the NumPy reference: every metric, every label form, ties,
@@ -34,9 +34,9 @@ def _run(batch, k, mode):
 
 def _check(batch, k, mode, label):
     """Both paths give the same values, and those are the reference's."""
-    with counting.choose("count"):
+    with fastrank.choose("count"):
         counted = _run(batch, k, mode)
-    with counting.choose("top_k"):
+    with fastrank.choose("top_k"):
         topped = _run(batch, k, mode)
     assert counted.keys() == topped.keys()
     for key in counted:
@@ -87,8 +87,8 @@ def test_both_layouts_count_the_same_ranks(layout):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_graded_lists_through_the_counted_top_k(mode):
-    """Dense labels long enough to be chunked: every metric, both paths, the reference."""
+def test_graded_lists_through_the_gpu_chunks(mode):
+    """Graded labels, N = 1,000 (chunked on a GPU, not on a CPU): every metric, both paths, the reference."""
     batch = make_batch(4, "graded", batch=6, items=1000, ties=True)
     _check(batch, (1, 10, 50), mode, "graded N=1000")
 
@@ -129,13 +129,13 @@ def test_the_device_picks_top_k_on_a_cpu_and_choose_forces_either():
     assert not tf.config.list_logical_devices("GPU")
     for mode in MODES:
         assert _method_under(mode, "ids", ties="first") == "top_k"
-    with counting.choose("count"):
+    with fastrank.choose("count"):
         assert _method_under("graph", "ids", ties="first") == "count"
-        assert _method_under("xla", "dense", ties="first") == "top_k"  # fastrank.counted_top_k
+        assert _method_under("xla", "dense", ties="first") == "top_k"  # dense: the chunked top k
         # Only ties="first" without per-item weights is counted.
         assert _method_under("xla", "ids", ties="expected") == "top_k"
     with pytest.raises(ValueError, match="method must be one of"):
-        with counting.choose("sort"):
+        with fastrank.choose("sort"):
             pass
     with pytest.raises(ValueError, match="layout must be one of"):
         with counting.layout("rows"):
@@ -151,14 +151,14 @@ def test_a_visible_gpu_picks_counting_under_xla_only(monkeypatch):
     assert _method_under("graph", "ids", ties="first") == "top_k"
     assert _method_under("xla", "class", ties="first") == "count"
     assert _method_under("xla", "dense", ties="first") == "top_k"  # dense: the chunked top k
-    with counting.choose("top_k"):
+    with fastrank.choose("top_k"):
         assert _method_under("xla", "ids", ties="first") == "top_k"
 
 
 def test_wide_ids_take_the_top_k():
     ids = tf.tile(tf.range(counting.MAX_IDS + 1)[None, :], [2, 1])
     lists = inputs.normalize(ids, tf.zeros([2, 64]), label_format="ids")
-    with counting.choose("count"):
+    with fastrank.choose("count"):
         assert counting.method(lists, "first") == "top_k"
         narrow = inputs.normalize(ids[:, : counting.MAX_IDS], tf.zeros([2, 64]), label_format="ids")
         assert counting.method(narrow, "first") == "count"

@@ -242,14 +242,14 @@ def export_program(program, shape, bundle, stored, seed, cache):
     """Exports one (program, shape); returns its manifest record."""
     import tensorflow as tf
 
-    from tfrank.engine import counting
+    from tfrank.engine import counting, fastrank
 
     recipes = (retrieval_recipes if program.recipes == "retrieval" else ranking_recipes)(shape, seed)
     arrays = [xla_inputs.make(recipes[name], cache) for name in program.inputs]
     size = SHAPES[shape]
     name = f"{program.name}-{shape}"
     fn = program.build(size)
-    with counting.choose(program.method), counting.layout(program.layout):  # traced as on a GPU
+    with fastrank.choose(program.method), counting.layout(program.layout):  # traced as on a GPU
         record, compiled = export_function(fn, [tf.constant(a) for a in arrays], name, bundle, stored)
         outputs = tf.nest.flatten(compiled(*[tf.constant(a) for a in arrays]))
     record.update(

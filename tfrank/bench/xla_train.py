@@ -116,9 +116,9 @@ def _variables_of(model, captured):
 def export_step(setup_name, variant, make_metrics, bundle, stored, seed):
     """Exports one train step, traced as on a GPU (tfrank ranks by counting; variant
     ``tfrank_topk``: by the top k, as on a CPU); returns its manifest record."""
-    from tfrank.engine import counting
+    from tfrank.engine import fastrank
 
-    with counting.choose("top_k" if variant.endswith("_topk") else "count"):
+    with fastrank.choose("top_k" if variant.endswith("_topk") else "count"):
         return _export_step(setup_name, variant, make_metrics, bundle, stored, seed)
 
 

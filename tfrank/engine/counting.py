@@ -15,7 +15,7 @@ device time, B = 1024, N = 10,000, R = 5: 25 us as siblings, 46 us as one reduct
 
 Dense labels, and ids on lists longer than `MAX_ITEMS`, keep the top k (chunked on a GPU,
 by `fastrank.top_k`: counting every item of a chunk's candidates lost to it on the H100).
-`method` picks the path; `choose` (`fastrank.choose`) forces it, with `on_gpu`: the XLA
+`method` picks the path; `fastrank.choose` forces it (and `fastrank.on_gpu`): the XLA
 replay export traces what a GPU runs on a machine without one, and the tests compare
 both paths.
 """
@@ -31,7 +31,6 @@ MAX_ITEMS = 1 << 17  # longer lists take the top k (measured on an H100, wall cl
 # layout: counting 3.25 read passes against 2.78 at N = 1e6, B = 64; 1.36 against 2.08 at N = 10,000)
 LAYOUTS = ("siblings", "broadcast")  # R reductions over [B, N], or one over [B, R, N]
 _LAYOUT = ["siblings"]
-choose, on_gpu = fastrank.choose, fastrank.on_gpu
 
 
 @contextlib.contextmanager
@@ -57,7 +56,7 @@ def method(lists, ties):
     n_items = lists.scores.shape[1]
     if not isinstance(n_items, int) or n_items > MAX_ITEMS:
         return "top_k"
-    return "count" if on_gpu() else "top_k"
+    return "count" if fastrank.on_gpu() else "top_k"
 
 
 def ranks(scores, index):

@@ -1,7 +1,8 @@
 """The shared engine: one top_k at max(k) and one ``tf.gather`` of the labels.
 
 The top_k is `tfrank.engine.fastrank.top_k`: exactly ``tf.math.top_k``'s values and indices,
-computed through chunk maxima when the lists are long enough for that to be faster.
+computed through chunk maxima when the lists are long enough for that to be faster. Under
+XLA on a GPU, ids labels skip it: `tfrank.engine.counting` counts each relevant id's rank.
 
 Every metric reads the same `Ranked` view of a batch, so a list of k values, or
 several metrics at once, cost one top_k. `rank` is the only producer of that view.

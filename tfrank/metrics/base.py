@@ -81,7 +81,15 @@ class RankingMetric(keras.metrics.Metric):
 
     def update_state(self, y_true: TensorLike, y_pred: TensorLike, sample_weight: Optional[TensorLike] = None,
                      mask: Optional[TensorLike] = None) -> None:
-        values, weights = engine.weighted(
+        self._accumulate(*self.per_list(y_true, y_pred, sample_weight, mask=mask))
+
+    def per_list(self, y_true: TensorLike, y_pred: TensorLike, sample_weight: Optional[TensorLike] = None,
+                 mask: Optional[TensorLike] = None):
+        """``(values, weights)``, both ``[B, C]`` float32, one column per name of `result_names`:
+        each list's value and its weight in the mean (0 where the list does not count, e.g.
+        a list with no relevant item under ``empty="skip"``). What `update_state` adds to
+        the state, without touching it (`tfrank.stats.per_list` reads it)."""
+        return engine.weighted(
             self._requests,
             y_true,
             y_pred,
@@ -92,7 +100,6 @@ class RankingMetric(keras.metrics.Metric):
             ties=self.ties,
             empty_weight=self.empty_weight,
         )
-        self._accumulate(values, weights)
 
     def _accumulate(self, values, weights):
         """Adds per-list ``values`` with their ``weights`` (both ``[B, C]``, weight 0 where a

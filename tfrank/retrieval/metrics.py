@@ -150,6 +150,10 @@ class RetrievalMetrics(RankingMetrics):
     # === Streaming ===
 
     def update_state(self, y_true, y_pred, sample_weight=None, exclude=None):
+        self._accumulate(*self.per_list(y_true, y_pred, sample_weight, exclude=exclude))
+
+    def per_list(self, y_true, y_pred, sample_weight=None, exclude=None):
+        """``(values, weights)`` ``[B, C]`` of each query, as `tfrank.RankingMetric.per_list`."""
         if not self._filled:  # e.g. restored from a config: never a silent number from a zero index
             raise ValueError(
                 f"{self.name} holds no candidates yet: call set_candidates(embeddings) first "
@@ -170,7 +174,7 @@ class RetrievalMetrics(RankingMetrics):
                 empty=self.empty,
                 ties=self.ties,
             )
-        self._accumulate(*engine.weigh(self._requests, values, countable, lists, per_list, self.empty_weight))
+        return engine.weigh(self._requests, values, countable, lists, per_list, self.empty_weight)
 
     def result_names(self):
         names = engine.log_names(self._requests)

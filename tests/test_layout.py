@@ -252,7 +252,8 @@ ALLOWED = {
     "metrics": BASE | {"engine"},
     "losses": BASE | {"engine"},
     "retrieval": BASE | {"engine", "metrics"},
-    "ops": BASE | {"engine"},
+    "ops": BASE | {"engine", "ops_extended"},
+    "ops_extended": BASE | {"engine"},  # ARP, OPA, alpha-DCG, Precision-IA: re-exported by tfrank.ops
     "tuning": BASE | {"engine"},
     "tuners": {"tuning"},
     "bench": {"tfrank", "ops", "retrieval", "reference", "tfrank_cli", "engine"},  # engine: the XLA export forces the GPU ranking

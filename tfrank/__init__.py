@@ -12,6 +12,9 @@ _backend.check()
 
 from tfrank import losses, ops, reference  # noqa: E402  (reference: NumPy only, cheap)
 from tfrank.metrics import (  # noqa: E402
+    ARP,
+    OPA,
+    AlphaDCGAtK,
     DCGAtK,
     F1AtK,
     HitRateAtK,
@@ -20,6 +23,7 @@ from tfrank.metrics import (  # noqa: E402
     NDCGAtK,
     PrecisionAtBudget,
     PrecisionAtK,
+    PrecisionIAAtK,
     RankingMetric,
     RankingMetrics,
     RecallAtBudget,
@@ -51,6 +55,10 @@ __all__ = [
     "NDCGAtK",
     "DCGAtK",
     "RPrecision",
+    "ARP",
+    "OPA",
+    "AlphaDCGAtK",
+    "PrecisionIAAtK",
     "RankingMetrics",
     "RankingMetric",
     "RetrievalMetrics",

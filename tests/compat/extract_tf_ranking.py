@@ -12,9 +12,11 @@ from _recording import NO_VECTOR, plain, run_tests
 TFR_IMPL_CLASSES = {  # metrics_impl class: tfrank metric (the metrics tfrank has)
     "MRRMetric": "mrr", "HitsMetric": "hit_rate", "RecallMetric": "recall", "PrecisionMetric": "precision",
     "MeanAveragePrecisionMetric": "map", "NDCGMetric": "ndcg", "DCGMetric": "dcg",
+    "ARPMetric": "arp", "OPAMetric": "opa", "PrecisionIAMetric": "precision_ia", "AlphaDCGMetric": "alpha_dcg",
 }
 TFR_KEYS = {"MRR": "mrr", "HITS": "hit_rate", "RECALL": "recall", "PRECISION": "precision", "MAP": "map",
-            "NDCG": "ndcg", "DCG": "dcg"}
+            "NDCG": "ndcg", "DCG": "dcg", "ARP": "arp", "ORDERED_PAIR_ACCURACY": "opa", "PRECISION_IA": "precision_ia",
+            "ALPHA_DCG": "alpha_dcg"}
 
 
 def probe(function, values):
@@ -25,7 +27,7 @@ def probe(function, values):
 
 
 def _functions(kwargs):
-    found = {}
+    found = {} if kwargs.get("alpha") is None else {"alpha": float(kwargs["alpha"])}  # alpha-DCG's alpha
     if kwargs.get("gain_fn") is not None:
         found["gain_fn"] = probe(kwargs["gain_fn"], [0.0, 1.0, 2.0, 3.0])
     if kwargs.get("rank_discount_fn") is not None:
@@ -127,7 +129,8 @@ def extract_tf_ranking_metrics(source):
     namespace["MetricsTest"]._check_metrics = check_metrics
     names = {f"test_make_{n}_fn" for n in ("mean_reciprocal_rank", "hits", "precision", "recall",
                                           "mean_average_precision", "normalized_discounted_cumulative_gain",
-                                          "discounted_cumulative_gain")}
+                                          "discounted_cumulative_gain", "average_relevance_position",
+                                          "ordered_pair_accuracy", "precision_ia", "alpha_discounted_cumulative_gain")}
     outcome = run_tests(namespace, NO_VECTOR)
     outcome = {test: error for test, error in outcome.items() if test.split(".")[1] in names}
     return _tfr_cases(source, relpath, notes, outcome, lambda r: TFR_KEYS[r["class"]])
@@ -143,7 +146,7 @@ DISCOUNTS_BY_PROBE = {(1.0, 0.630930, 0.5, 0.430677): "log2", (1.0, 0.5, 0.33333
 
 def function_options(functions):
     """``(tfrank options, None)`` for probed gain/discount functions, or ``(None, reason)``."""
-    options = {}
+    options = {} if "alpha" not in functions else {"alpha": functions["alpha"]}
     for key, option, table in (("gain_fn", "gain", GAINS_BY_PROBE), ("rank_discount_fn", "discount", DISCOUNTS_BY_PROBE)):
         if key not in functions:
             continue

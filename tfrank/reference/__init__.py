@@ -8,6 +8,7 @@ Each function returns per-list values ``[B]`` (or a dict of them for a list ``k`
 
 from tfrank.reference.losses import approx_ndcg_loss, pairwise_logistic_loss, sigmoid_loss, softmax_loss
 from tfrank.reference.budget import precision_at_budget, recall_at_budget
+from tfrank.reference.diversity import alpha_dcg_at_k, precision_ia_at_k
 from tfrank.reference.metrics import (
     dcg_at_k,
     f1_at_k,
@@ -21,9 +22,16 @@ from tfrank.reference.metrics import (
     recall_at_k,
     weighted_mean,
 )
+from tfrank.reference.positions import arp, opa, pair_mass, relevance_mass
 from tfrank.reference.retrieval import retrieval_metrics, retrieval_scores
 
 __all__ = [
+    "alpha_dcg_at_k",
+    "arp",
+    "opa",
+    "pair_mass",
+    "precision_ia_at_k",
+    "relevance_mass",
     "approx_ndcg_loss",
     "pairwise_logistic_loss",
     "sigmoid_loss",

@@ -69,12 +69,19 @@ def check_budget(budget):
     raise invalid("budget", budget, valid, ValueError if isinstance(budget, numbers.Number) else TypeError)
 
 
-def check_temperature(temperature):
+def check_temperature(temperature, arg="temperature"):
     """Returns temperature as a float: a positive finite number (bool rejected)."""
     if isinstance(temperature, numbers.Real) and not isinstance(temperature, bool) and 0 < temperature < float("inf"):
         return float(temperature)
     wrong_type = not isinstance(temperature, numbers.Real) or isinstance(temperature, bool)
-    raise invalid("temperature", temperature, "a positive float", TypeError if wrong_type else ValueError)
+    raise invalid(arg, temperature, "a positive float", TypeError if wrong_type else ValueError)
+
+
+def check_positive_int(arg, value):
+    """Returns value as an int: a positive int (bool rejected)."""
+    if _is_positive_int(value):
+        return int(value)
+    raise invalid(arg, value, "a positive int", ValueError if isinstance(value, numbers.Number) else TypeError)
 
 
 def check_metrics(metrics, known):

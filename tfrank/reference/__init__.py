@@ -6,7 +6,20 @@ Each function returns per-list values ``[B]`` (or a dict of them for a list ``k`
 :func:`weighted_mean` reduces them over lists, :func:`stderr` gives its standard error.
 """
 
-from tfrank.reference.losses import approx_ndcg_loss, pairwise_logistic_loss, sigmoid_loss, softmax_loss
+from tfrank.reference.listwise_losses import (
+    approx_mrr_loss,
+    approx_ndcg_loss,
+    gumbel_approx_ndcg_loss,
+    list_mle_loss,
+    neural_sort_cross_entropy_loss,
+)
+from tfrank.reference.losses import mean_squared_loss, sigmoid_loss, softmax_loss, unique_softmax_loss
+from tfrank.reference.pairwise_losses import (
+    pairwise_hinge_loss,
+    pairwise_logistic_loss,
+    pairwise_mse_loss,
+    pairwise_soft_zero_one_loss,
+)
 from tfrank.reference.budget import precision_at_budget, recall_at_budget
 from tfrank.reference.metrics import (
     dcg_at_k,
@@ -25,10 +38,19 @@ from tfrank.reference.metrics import (
 from tfrank.reference.retrieval import retrieval_metrics, retrieval_scores
 
 __all__ = [
+    "approx_mrr_loss",
     "approx_ndcg_loss",
+    "gumbel_approx_ndcg_loss",
+    "list_mle_loss",
+    "mean_squared_loss",
+    "neural_sort_cross_entropy_loss",
+    "pairwise_hinge_loss",
     "pairwise_logistic_loss",
+    "pairwise_mse_loss",
+    "pairwise_soft_zero_one_loss",
     "sigmoid_loss",
     "softmax_loss",
+    "unique_softmax_loss",
     "dcg_at_k",
     "f1_at_k",
     "hit_rate_at_k",

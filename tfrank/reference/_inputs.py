@@ -186,12 +186,12 @@ def check_item_weights(sample_weight, shape):
     return weights
 
 
-def normalise(y_true, y_pred, mask=None, label_format=None, weights=None):
+def normalise(y_true, y_pred, mask=None, label_format=None, weights=None, zero_weight_valid=False):
     """Returns a list of ``(scores, labels)`` float64 pairs, one per list, valid items only.
 
     ``scores`` and ``labels`` keep index order; labels are >= 0 (graded) and 1.0 for ids.
-    With per-item ``weights`` ``[B, N]`` an item of weight 0 is not valid, and each list
-    is a triple ``(scores, labels, weights)``.
+    With per-item ``weights`` ``[B, N]`` an item of weight 0 is not valid (unless
+    ``zero_weight_valid``: the losses' rule), and each list is a triple ``(scores, labels, weights)``.
     """
     check_option("label_format", label_format, LABEL_FORMATS)
     if isinstance(y_true, dict):
@@ -232,6 +232,6 @@ def normalise(y_true, y_pred, mask=None, label_format=None, weights=None):
     valid = valid & not_padding
     if weights is not None:
         weights = check_item_weights(weights, shape)
-        valid = valid & (weights > 0)
+        valid = valid if zero_weight_valid else valid & (weights > 0)
         return [(scores[b, valid[b]], labels[b, valid[b]], weights[b, valid[b]]) for b in range(shape[0])]
     return [(scores[b, valid[b]], labels[b, valid[b]]) for b in range(shape[0])]

@@ -40,6 +40,7 @@ class RankingMetric(keras.metrics.Metric):
 
     base = None
     direction = "max"  # informational: keras-tuner 1.4 never reads it; use tfrank.objective(name)
+    _direction = "up"  # read by Keras' EarlyStopping, ModelCheckpoint, ... in mode="auto"
 
     def __init__(self, k: K = 10, *, name: Optional[str] = None, dtype: Optional[str] = None,
                  label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first",

@@ -159,7 +159,8 @@ class BudgetMetric(keras.metrics.Metric):
     """
 
     base = None
-    direction = "max"  # keras-tuner reads this to infer the objective's direction
+    direction = "max"  # informational: keras-tuner 1.4 never reads it; use tfrank.objective(name)
+    _direction = "up"  # read by Keras' EarlyStopping, ModelCheckpoint, ... in mode="auto"
 
     def __init__(self, budget: int = 100, *, name: typing.Optional[str] = None,
                  dtype: typing.Optional[str] = None) -> None:

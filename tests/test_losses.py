@@ -223,7 +223,8 @@ BAD = [
     ("fn temperature", lambda: tfrank.losses.approx_ndcg_loss([[0]], _Y, temperature=-1.0), ValueError, "temperature"),
     ("label_format", lambda: tfrank.losses.SoftmaxLoss(label_format="sparse"), ValueError, "label_format must be"),
     ("int y_pred", lambda: tfrank.losses.softmax_loss([[0]], [[1, 2, 3]]), TypeError, "y_pred must be"),
-    ("ambiguous", lambda: tfrank.losses.sigmoid_loss([[0, 1, 2]], _Y), ValueError, "label_format='dense'"),
+    ("width unknown", lambda: tf.function(tfrank.losses.sigmoid_loss).get_concrete_function(
+        tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, 3])), ValueError, "label_format='dense'"),
     ("id out of range", lambda: tfrank.losses.softmax_loss([[3]], _Y), ValueError, "item ids in [0, N)"),
     ("weights [B, N]", lambda: tfrank.losses.SoftmaxLoss()([[0]], _Y, sample_weight=[[1.0, 1.0, 1.0]]),
      ValueError, "sample_weight must be one weight per list"),

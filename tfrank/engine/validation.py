@@ -214,7 +214,8 @@ def check_per_example(arg, tensor, what, *, floating=False):
 def ambiguous_format(y_true, y_pred):
     return ValueError(
         f"y_true is an int tensor of shape {_shape(y_true)} and y_pred has shape {_shape(y_pred)}: "
-        "it could be dense labels or relevant ids. Pass label_format='dense' or label_format='ids'."
+        "with a width that is not known statically, it could be dense labels (as wide as y_pred) or "
+        "relevant ids. Pass label_format='dense' or label_format='ids'."
     )
 
 

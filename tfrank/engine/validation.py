@@ -42,6 +42,15 @@ def invalid(arg, value, valid, error=ValueError):
     return error(f"{arg} must be {valid}, got {arg}={_shown(value)}")
 
 
+def abstract_base(cls, attribute, valid):
+    """TypeError for building a base class (or a subclass that does not set ``attribute``)."""
+    return TypeError(
+        f"{cls.__name__} is a base class: subclass it and set the class attribute {attribute} "
+        f"({valid}), or use one of tfrank's subclasses; got {cls.__name__}.{attribute}="
+        f"{getattr(cls, attribute, None)!r}"
+    )
+
+
 # === Python arguments ===
 
 

@@ -17,7 +17,8 @@ from tfrank.losses import functional
 
 
 class RankingLoss(keras.losses.Loss):
-    """Base class: subclasses set ``fn`` (a function of `tfrank.losses.functional`).
+    """Base class: subclasses set ``fn`` (a function of `tfrank.losses.functional`); building
+    the base itself is a TypeError.
 
     Args:
         label_format: None (resolved from dtype and shape, as the metrics), ``"dense"`` or ``"ids"``.
@@ -29,6 +30,8 @@ class RankingLoss(keras.losses.Loss):
     fn = None
 
     def __init__(self, *, label_format=None, reduction="sum_over_batch_size", name=None, dtype=None):
+        if not callable(type(self).fn):
+            raise validation.abstract_base(type(self), "fn", "a per-list function of tfrank.losses.functional")
         validation.check_choice("label_format", label_format, validation.LABEL_FORMATS)
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.label_format = label_format

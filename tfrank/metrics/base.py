@@ -18,7 +18,8 @@ from tfrank._types import K, Empty, EmptyWeight, LabelFormat, TensorLike, Ties
 
 
 class RankingMetric(keras.metrics.Metric):
-    """Base class: subclasses set ``base`` (the per-list definition's name) and nothing else.
+    """Base class: subclasses set ``base`` (the per-list definition's name) and nothing else;
+    building the base itself (or a subclass without ``base``) is a TypeError.
 
     Args:
         k: a positive int, or a list of them (the result is then a dict keyed by log name).
@@ -45,6 +46,8 @@ class RankingMetric(keras.metrics.Metric):
     def __init__(self, k: K = 10, *, name: Optional[str] = None, dtype: Optional[str] = None,
                  label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first",
                  empty_weight: EmptyWeight = "own", **options: object) -> None:
+        if self.base not in engine.METRICS:
+            raise validation.abstract_base(type(self), "base", f"one of {', '.join(map(repr, engine.METRICS))}")
         ks = validation.check_k(k)
         multi = isinstance(k, (list, tuple))
         default = f"{self.base}_at_k" if multi else f"{self.base}_at_{ks[0]}"

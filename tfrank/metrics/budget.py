@@ -151,7 +151,8 @@ def recall_at_budget(y_true: TensorLike, y_pred: TensorLike, budget: int, *,
 
 
 class BudgetMetric(keras.metrics.Metric):
-    """Base class: subclasses set ``base`` (a key of `DEFINITIONS`) and nothing else.
+    """Base class: subclasses set ``base`` (a key of `DEFINITIONS`) and nothing else; building
+    the base itself is a TypeError.
 
     Every state variable uses ``aggregation="only_first_replica"``: under a strategy
     each replica merges the all-gathered best examples of every replica, so all copies
@@ -164,6 +165,8 @@ class BudgetMetric(keras.metrics.Metric):
 
     def __init__(self, budget: int = 100, *, name: typing.Optional[str] = None,
                  dtype: typing.Optional[str] = None) -> None:
+        if self.base not in DEFINITIONS:
+            raise validation.abstract_base(type(self), "base", f"one of {', '.join(map(repr, DEFINITIONS))}")
         self.budget = validation.check_budget(budget)
         if name is not None and not isinstance(name, str):
             raise validation.invalid("name", name, "a str or None", TypeError)

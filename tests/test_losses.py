@@ -122,6 +122,25 @@ def test_cross_entropies_equal_keras_on_each_lists_valid_items():
         _close(softmax[b], expected)
 
 
+REDUCTIONS = [None, "none", "sum", "sum_over_batch_size", "mean", "mean_with_sample_weight"]  # Keras 3's
+
+
+@pytest.mark.parametrize("weights", ["none", "per_list", "per_list_2d", "scalar"])
+@pytest.mark.parametrize("reduction", REDUCTIONS, ids=str)
+def test_reductions_are_keras_own(reduction, weights):
+    """Unpadded, SigmoidLoss per list is Keras' BinaryCrossentropy(from_logits=True) per sample:
+    every reduction and weight form must then give Keras' number through keras.losses.Loss."""
+    batch = make_batch(14, "dense", batch=5, items=6, pad=False, weights=True)
+    labels, scores, per_list = batch["y_true"], batch["y_pred"], batch["sample_weight"]
+    weight = {"none": None, "per_list": per_list, "per_list_2d": per_list[:, None], "scalar": np.float32(2.5)}[weights]
+    got = tfrank.losses.SigmoidLoss(reduction=reduction)(labels, scores, sample_weight=weight)
+    # A scalar weighs every list alike (Keras' own "mean_with_sample_weight" would divide by it once).
+    keras_weight = np.full(5, weight, np.float32) if weights == "scalar" else weight
+    want = keras.losses.BinaryCrossentropy(from_logits=True, reduction=reduction)(labels, scores, sample_weight=keras_weight)
+    assert got.shape == ((5,) if reduction in (None, "none") else ())
+    _close(got, np.ravel(want), rtol=1e-5, atol=1e-6)  # Keras gives [B, 1] for [B, 1] weights and no reduction
+
+
 def _tf_ranking_softmax(labels, logits):
     """TF-Ranking 0.5 ``SoftmaxLoss._compute_unreduced_loss``, written out (it no longer imports)."""
     is_valid = labels >= 0.0

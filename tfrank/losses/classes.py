@@ -4,16 +4,25 @@ Each class names its per-list function; `RankingLoss` reduces the per-list value
 Keras' reductions and per-list ``sample_weight`` (one weight per list, as the metrics).
 Unlike ``keras.losses.Loss``, labels are not cast to the loss dtype: ids stay ids, and a
 ragged tensor or a ``{"labels", "mask"}`` dict reaches the function as it is. The
-reduction is Keras' own (``reduce_weighted_values``, which also scales the loss for a
-``tf.distribute`` strategy), so ``reduction=`` means what it means for any Keras loss.
+reduction is Keras' own: the per-list values go through ``keras.losses.Loss.__call__``
+(`_Reduction`), which weights, reduces and scales the loss for a ``tf.distribute``
+strategy, so ``reduction=`` means what it means for any Keras loss.
 """
 
 import keras
 import tensorflow as tf
-from keras.src.losses.loss import reduce_weighted_values
 
 from tfrank.engine import inputs, validation
 from tfrank.losses import functional
+
+
+class _Reduction(keras.losses.Loss):
+    """Keras' own reduction of values already computed: ``call`` passes ``y_pred`` through, so
+    ``_Reduction(reduction=r)(values, values, sample_weight)`` is what ``keras.losses.Loss``
+    makes of per-sample losses ``values``, through public API only."""
+
+    def call(self, y_true, y_pred):
+        return y_pred
 
 
 class RankingLoss(keras.losses.Loss):
@@ -50,7 +59,8 @@ class RankingLoss(keras.losses.Loss):
             if sample_weight is not None:
                 sample_weight, checks = inputs.list_weights(sample_weight, y_pred)
             with tf.control_dependencies(checks):
-                loss = reduce_weighted_values(values, sample_weight, reduction=self.reduction, dtype="float32")
+                reduce = _Reduction(reduction=self.reduction, dtype="float32", name="reduction")
+                loss = reduce(values, values, sample_weight=sample_weight)
             return tf.cast(loss, self.dtype)
 
     def get_config(self):

@@ -1,5 +1,5 @@
-"""What XLA on a GPU runs (`tfrank.engine.counting` for ids, `fastrank.top_k` chunked at
-every N for the rest) gives the CPU path's values.
+"""What XLA on a GPU runs (`tfrank.engine.counting` for ids, `fastrank.top_k` chunked from
+N = 64 k on for the rest) gives the CPU path's values.
 
 Both paths are forced in turn on the same batches, in graph mode and under XLA, and must
 agree with each other and with the NumPy reference: every metric, every label form, ties,

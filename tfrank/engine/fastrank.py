@@ -53,7 +53,7 @@ def compiling_with_xla():
 @contextlib.contextmanager
 def choose(method):
     """Within the block, rank as on a GPU under XLA (``"count"``: `tfrank.engine.counting` for
-    ids, chunks for every N in `top_k`) or as on a CPU (``"top_k"``), whatever the device
+    ids, chunks from N = 64 k in `top_k`) or as on a CPU (``"top_k"``), whatever the device
     (``"device"``: by the device, the default). The XLA replay export traces what a GPU runs
     this way on a machine without one; the tests compare both paths.
 
@@ -78,8 +78,8 @@ def path():
     ``"xla_gpu"`` under XLA with a GPU visible (what Keras' ``fit`` compiles there), and
     inside ``choose("count")`` in any case; ``"xla_cpu"`` under XLA otherwise (no GPU, or
     inside ``choose("top_k")``); ``"gpu"`` for separate TF ops with a GPU visible; ``"cpu"``
-    for separate TF ops on a CPU. ``"xla_gpu"`` counts ranks for ids, chunks the top k at
-    every N and checks NaN without a conditional (`on_gpu`); only ``"cpu"`` counts flags in
+    for separate TF ops on a CPU. ``"xla_gpu"`` counts ranks for ids, chunks the top k from
+    N = 64 k on and checks NaN without a conditional (`on_gpu`); only ``"cpu"`` counts flags in
     int8 blocks (GPUs have no int8 sum, XLA fuses the float32 cast away) and chunks a large
     static batch of short lists (`count_true`, `top_k`).
     """

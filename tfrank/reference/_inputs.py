@@ -7,7 +7,7 @@ not masked out. Invalid items are not in the list at all: they are neither ranke
 nor counted.
 
 This module is deliberately independent of the TensorFlow-side validation so that
-the reference stays a second, separate reading of the contract in DESIGN.md.
+the reference stays a second, separate reading of the rules in docs/labels.md.
 """
 
 import numbers

@@ -33,7 +33,8 @@ class RankingLoss(keras.losses.Loss):
         label_format: None (resolved from dtype and shape, as the metrics), ``"dense"`` or ``"ids"``.
         reduction: Keras' reduction of the per-list values, default ``"sum_over_batch_size"``
             (the weighted sum over lists divided by the number of lists).
-        name, dtype: as for any Keras loss.
+        name: default: the class name in snake case (``"softmax_loss"``).
+        dtype: of the loss; default ``keras.config.floatx()``.
     """
 
     fn = None
@@ -79,7 +80,10 @@ class SoftmaxLoss(RankingLoss):
     Padding and masked items leave the softmax. Ids are never densified: memory ``[B, N]``.
 
     Args:
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+        label_format: None (from dtype and shape), ``"dense"`` or ``"ids"``.
+        reduction: of the per-list values, Keras' (default ``"sum_over_batch_size"``).
+        name: default ``"softmax_loss"``.
+        dtype: as in `RankingLoss`.
 
     Example:
 
@@ -109,7 +113,10 @@ class SigmoidLoss(RankingLoss):
     no valid item gives 0. Ids are never densified.
 
     Args:
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+        label_format: None (from dtype and shape), ``"dense"`` or ``"ids"``.
+        reduction: of the per-list values, Keras' (default ``"sum_over_batch_size"``).
+        name: default ``"sigmoid_loss"``.
+        dtype: as in `RankingLoss`.
 
     Example:
 
@@ -139,7 +146,10 @@ class PairwiseLogisticLoss(RankingLoss):
     are the form for long lists. A list with no relevant item gives 0.
 
     Args:
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+        label_format: None (from dtype and shape), ``"dense"`` or ``"ids"``.
+        reduction: of the per-list values, Keras' (default ``"sum_over_batch_size"``).
+        name: default ``"pairwise_logistic_loss"``.
+        dtype: as in `RankingLoss`.
 
     Example:
 
@@ -168,7 +178,10 @@ class ApproxNDCGLoss(RankingLoss):
 
     Args:
         temperature: positive float, default 0.1 (TF-Ranking's ``alpha = 1 / temperature = 10``).
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+        label_format: None (from dtype and shape), ``"dense"`` or ``"ids"``.
+        reduction: of the per-list values, Keras' (default ``"sum_over_batch_size"``).
+        name: default ``"approx_ndcg_loss"``.
+        dtype: as in `RankingLoss`.
 
     Example:
 
@@ -184,9 +197,10 @@ class ApproxNDCGLoss(RankingLoss):
 
     fn = functional.approx_ndcg_loss
 
-    def __init__(self, temperature=0.1, **kwargs):
+    def __init__(self, temperature=0.1, *, label_format=None, reduction="sum_over_batch_size", name=None,
+                 dtype=None):
         self.temperature = validation.check_temperature(temperature)
-        super().__init__(**kwargs)
+        super().__init__(label_format=label_format, reduction=reduction, name=name, dtype=dtype)
 
     def _options(self):
         return {"temperature": self.temperature}

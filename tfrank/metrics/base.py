@@ -26,11 +26,15 @@ class RankingMetric(keras.metrics.Metric):
         name: log name; default ``f"{base}_at_{k}"`` (``"precision_at_10"``), or
             ``f"{base}_at_k"`` for a list of k, whose result keys replace the trailing
             ``k`` with each value.
-        label_format, empty, ties, and the metric's own options: as in `tfrank.ops`.
+        label_format: None (from dtype and shape: docs/labels.md), ``"dense"`` or ``"ids"``.
+        empty: lists with no relevant item: ``"skip"`` (default), ``"zero"``, ``"one"``, ``"error"``.
+        ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default): a list with no relevant item weighs its own
             weight; ``"batch_mean"``: the mean weight of the batch's lists that have a
             relevant item (keras-rs, TF-Ranking; needs ``empty="zero"`` or ``"one"``).
         dtype: dtype of the state and result (default float32).
+        **options: the metric's own options (``denominator``, ``normalizer``, ``gain``,
+            ``discount``), as in `tfrank.ops`.
 
     ``update_state(y_true, y_pred, sample_weight=None, mask=None)``: ``sample_weight`` is
     one weight per list (a scalar, ``[B]`` or ``[B, 1]``) or one per item (``[B, N]``,
@@ -153,8 +157,13 @@ class RankingMetrics(RankingMetric):
             ``"mrr"``, ``"map"``, ``"ndcg"``, ``"dcg"``, ``"r_precision"``.
         name: default ``"ranking_metrics"``; any other name prefixes every log name
             (``name="items"`` logs ``items_precision_at_5``, ...).
-        label_format, empty, ties, empty_weight, dtype, and the options above: as in
-            `tfrank.ops` and `RankingMetric`.
+        label_format: None (from dtype and shape), ``"dense"`` or ``"ids"``.
+        empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``, for every metric.
+        ties: ``"first"`` (default) or ``"expected"``, for every metric.
+        empty_weight: ``"own"`` (default) or ``"batch_mean"``, as in `RankingMetric`.
+        dtype: of the state and the results; default float32.
+        **options: ``denominator``, ``normalizer``, ``gain``, ``discount``: each goes to
+            the requested metrics that take it.
 
     Example:
 

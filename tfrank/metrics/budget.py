@@ -241,7 +241,8 @@ class PrecisionAtBudget(BudgetMetric):
     Args:
         budget: number of examples reviewed, a positive int (a fraction is not
             supported: see docs/budget.md).
-        name, dtype: as for any Keras metric; default name ``precision_at_budget_{budget}``.
+        name: the log name; default ``precision_at_budget_{budget}``.
+        dtype: of the state and the result; default float32.
 
     Example:
 
@@ -274,7 +275,8 @@ class RecallAtBudget(BudgetMetric):
 
     Args:
         budget: number of examples reviewed, a positive int.
-        name, dtype: as for any Keras metric; default name ``recall_at_budget_{budget}``.
+        name: the log name; default ``recall_at_budget_{budget}``.
+        dtype: of the state and the result; default float32.
 
     Example:
 

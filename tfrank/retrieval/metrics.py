@@ -58,7 +58,10 @@ class RetrievalMetrics(RankingMetrics):
             exclusion ids (the way to pass them through ``model.fit``).
         name: default ``"retrieval_metrics"`` (log names unprefixed); another name
             prefixes every log name.
-        empty, ties, dtype, and the options denominator, normalizer, gain: as in
+        dtype: of the state and the results; default float32.
+        empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
+        ties: ``"first"`` (default) or ``"expected"``.
+        **options: ``denominator``, ``normalizer``, ``gain``, ``discount``, as in
             `tfrank.RankingMetrics`.
 
     Example (3 candidates; query 0 scores them 0, 1, 2 and ranks candidate 1 second;

@@ -9,7 +9,8 @@ so one replica gets an empty batch and another a split of 2/1.
 
 Each logged value is reported next to the same model's value on one device and the
 NumPy reference on its predictions; the weighted metrics also log their standard errors
-(``stderr=True``, against ``tfrank.reference.stderr``). Prints one JSON line:
+(``stderr=True``, against ``tfrank.reference.stderr``); a loss's reductions in the strategy's
+scope next to Keras' own loss there. Prints one JSON line:
 ``{"replicas": 2, "metrics": [...], "values": {"form/run/log name": [mirrored, one device, reference]}}``.
 """
 
@@ -100,10 +101,32 @@ def main():
             history = mirrored.fit(_dataset(tf, x, y, w), validation_data=_dataset(tf, x, y, w), epochs=1, verbose=0)
             check("fit", {name[len("val_") :]: v[-1] for name, v in history.history.items() if name.startswith("val_")})
     values.update(_item_weights(keras, tf, strategy, x, reference, make_batch))
+    losses = _loss_scaling(keras, strategy, make_batch)
     ran["item_weights"] = ["precision", "map", "ndcg"]
     split = strategy.experimental_distribute_dataset(_dataset(tf, x, w, w))  # how the batches were split
     sizes = [[int(t.shape[0]) for t in strategy.experimental_local_results(b[0])] for b in split]
-    report({"replicas": strategy.num_replicas_in_sync, "metrics": [s.id for s in specs], "values": values, "splits": sizes, "ran": ran})
+    report({"replicas": strategy.num_replicas_in_sync, "metrics": [s.id for s in specs], "values": values,
+            "splits": sizes, "ran": ran, "losses": losses})
+
+
+def _loss_scaling(keras, strategy, make_batch):
+    """``{reduction: [tfrank in the strategy's scope, Keras' BinaryCrossentropy there, tfrank
+    outside]}``: Keras divides a mean loss by the number of replicas under a strategy."""
+    import tfrank
+
+    batch = make_batch(300, "dense", batch=6, items=5, pad=False, weights=True)
+    args = (batch["y_true"], batch["y_pred"])
+
+    def both(reduction):
+        ours = tfrank.losses.SigmoidLoss(reduction=reduction)(*args, sample_weight=batch["sample_weight"])
+        theirs = keras.losses.BinaryCrossentropy(from_logits=True, reduction=reduction)(
+            *args, sample_weight=batch["sample_weight"])
+        return float(ours), float(theirs)
+
+    reductions = ("sum", "sum_over_batch_size", "mean", "mean_with_sample_weight")
+    with strategy.scope():
+        scoped = {reduction: both(reduction) for reduction in reductions}
+    return {reduction: [*scoped[reduction], both(reduction)[0]] for reduction in reductions}
 
 
 def _item_weights(keras, tf, strategy, x, reference, make_batch):

@@ -37,6 +37,25 @@ def test_reductions_and_weights(name):
     close(cls(reduction="mean_with_sample_weight", **options)(y_true, y_pred, sample_weight=items), np.mean(per_item))
 
 
+REDUCTIONS = [None, "none", "sum", "sum_over_batch_size", "mean", "mean_with_sample_weight"]  # Keras 3's
+
+
+@pytest.mark.parametrize("weights", ["none", "per_list", "per_list_2d", "scalar"])
+@pytest.mark.parametrize("reduction", REDUCTIONS, ids=str)
+def test_reductions_are_keras_own(reduction, weights):
+    """Unpadded, SigmoidLoss per list is Keras' BinaryCrossentropy(from_logits=True) per sample:
+    every reduction and weight form must then give Keras' number through keras.losses.Loss."""
+    batch = make_batch(14, "dense", batch=5, items=6, pad=False, weights=True)
+    labels, scores, per_list = batch["y_true"], batch["y_pred"], batch["sample_weight"]
+    weight = {"none": None, "per_list": per_list, "per_list_2d": per_list[:, None], "scalar": np.float32(2.5)}[weights]
+    got = L.SigmoidLoss(reduction=reduction)(labels, scores, sample_weight=weight)
+    # A scalar weighs every list alike (Keras' own "mean_with_sample_weight" would divide by it once).
+    keras_weight = np.full(5, weight, np.float32) if weights == "scalar" else weight
+    want = keras.losses.BinaryCrossentropy(from_logits=True, reduction=reduction)(labels, scores, sample_weight=keras_weight)
+    assert got.shape == ((5,) if reduction in (None, "none") else ())
+    close(got, np.ravel(want), rtol=1e-5, atol=1e-6)  # Keras gives [B, 1] for [B, 1] weights and no reduction
+
+
 def _configured(cls):
     """An instance with non-default options where the class has them."""
     for spec in LOSSES.values():
@@ -128,7 +147,8 @@ BAD = [
     ("gain", lambda: L.DCGLambdaWeight(gain="cubic"), ValueError, "gain must be one of 'exponential', 'linear'"),
     ("unregistered", lambda: L.DCGLambdaWeight(discount=_unregistered), ValueError, "this one is not registered"),
     ("int y_pred", lambda: L.softmax_loss([[0]], [[1, 2, 3]]), TypeError, "y_pred must be"),
-    ("ambiguous", lambda: L.pairwise_hinge_loss([[0, 1, 2]], _Y), ValueError, "label_format='dense'"),
+    ("width unknown", lambda: tf.function(L.pairwise_hinge_loss).get_concrete_function(
+        tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, 3])), ValueError, "label_format='dense'"),
     ("id out of range", lambda: L.list_mle_loss([[3]], _Y), ValueError, "item ids in [0, N)"),
     ("weights [B, 2]", lambda: L.SoftmaxLoss()([[0]], _Y, sample_weight=[[1.0, 1.0]]), ValueError,
      "sample_weight must be one weight per list"),

@@ -42,6 +42,15 @@ def invalid(arg, value, valid, error=ValueError):
     return error(f"{arg} must be {valid}, got {arg}={_shown(value)}")
 
 
+def abstract_base(cls, attribute, valid):
+    """TypeError for building a base class (or a subclass that does not set ``attribute``)."""
+    return TypeError(
+        f"{cls.__name__} is a base class: subclass it and set the class attribute {attribute} "
+        f"({valid}), or use one of tfrank's subclasses; got {cls.__name__}.{attribute}="
+        f"{getattr(cls, attribute, None)!r}"
+    )
+
+
 # === Python arguments ===
 
 
@@ -228,7 +237,8 @@ def check_per_example(arg, tensor, what, *, floating=False):
 def ambiguous_format(y_true, y_pred):
     return ValueError(
         f"y_true is an int tensor of shape {_shape(y_true)} and y_pred has shape {_shape(y_pred)}: "
-        "it could be dense labels or relevant ids. Pass label_format='dense' or label_format='ids'."
+        "with a width that is not known statically, it could be dense labels (as wide as y_pred) or "
+        "relevant ids. Pass label_format='dense' or label_format='ids'."
     )
 
 

@@ -29,7 +29,12 @@ class SoftmaxLoss(RankingLoss):
         lambda_weight: None, or a `DCGLambdaWeight` / `NDCGLambdaWeight` (targets ``G(y) D(r)``).
         temperature: positive float, default 1.0: the logits are divided by it.
         targets: ``"normalized"`` (default) or ``"unnormalized"`` (TF-Ranking's numbers).
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+
+    Keyword Args:
+        label_format: as in `RankingLoss`.
+        reduction: as in `RankingLoss`.
+        name: as in `RankingLoss`.
+        dtype: as in `RankingLoss`.
 
     Example:
 
@@ -80,7 +85,12 @@ class SigmoidLoss(_Pointwise):
     Args:
         normalizer: ``"valid"`` (default), ``"list_size"`` (the padded N: TF-Ranking's
             ``SigmoidCrossEntropyLoss``) or ``"none"`` (with ``reduction="sum"``: TF-Ranking's SUM).
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+
+    Keyword Args:
+        label_format: as in `RankingLoss`.
+        reduction: as in `RankingLoss`.
+        name: as in `RankingLoss`.
+        dtype: as in `RankingLoss`.
 
     Example:
 
@@ -111,7 +121,12 @@ class MeanSquaredLoss(_Pointwise):
 
     Args:
         normalizer: ``"valid"`` (default), ``"list_size"`` (TF-Ranking's Keras loss) or ``"none"``.
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+
+    Keyword Args:
+        label_format: as in `RankingLoss`.
+        reduction: as in `RankingLoss`.
+        name: as in `RankingLoss`.
+        dtype: as in `RankingLoss`.
 
     Example:
 
@@ -141,7 +156,12 @@ class UniqueSoftmaxLoss(RankingLoss):
 
     Args:
         temperature: positive float, default 1.0: the logits are divided by it.
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+
+    Keyword Args:
+        label_format: as in `RankingLoss`.
+        reduction: as in `RankingLoss`.
+        name: as in `RankingLoss`.
+        dtype: as in `RankingLoss`.
 
     Example:
 

@@ -210,7 +210,10 @@ class NDCGLambdaWeight(DCGLambdaWeight):
     ``|ΔNDCG@k|`` times n).
 
     Args:
-        k, gain, discount, smooth_fraction: as in `DCGLambdaWeight` (other defaults).
+        k: as in `DCGLambdaWeight` (other defaults).
+        gain: as in `DCGLambdaWeight` (other defaults).
+        discount: as in `DCGLambdaWeight` (other defaults).
+        smooth_fraction: as in `DCGLambdaWeight` (other defaults).
 
     Example:
 

@@ -34,7 +34,12 @@ class ApproxNDCGLoss(_TemperatureLoss):
 
     Args:
         temperature: positive float, default 0.1 (TF-Ranking's ``alpha = 1 / temperature = 10``).
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+
+    Keyword Args:
+        label_format: as in `RankingLoss`.
+        reduction: as in `RankingLoss`.
+        name: as in `RankingLoss`.
+        dtype: as in `RankingLoss`.
 
     Example:
 
@@ -66,7 +71,12 @@ class ApproxMRRLoss(_TemperatureLoss):
 
     Args:
         temperature: positive float, default 0.1 (TF-Ranking's).
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+
+    Keyword Args:
+        label_format: as in `RankingLoss`.
+        reduction: as in `RankingLoss`.
+        name: as in `RankingLoss`.
+        dtype: as in `RankingLoss`.
 
     Example:
 
@@ -105,7 +115,12 @@ class GumbelApproxNDCGLoss(_TemperatureLoss):
         gumbel_temperature: positive float, default 1.0.
         seed: None or an int.
         temperature: positive float, default 0.1 (ApproxNDCG's).
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+
+    Keyword Args:
+        label_format: as in `RankingLoss`.
+        reduction: as in `RankingLoss`.
+        name: as in `RankingLoss`.
+        dtype: as in `RankingLoss`.
 
     Example:
 
@@ -157,7 +172,12 @@ class ListMLELoss(_TemperatureLoss):
     Args:
         lambda_weight: None or a `ListMLELambdaWeight`.
         temperature: positive float, default 1.0: the logits are divided by it.
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+
+    Keyword Args:
+        label_format: as in `RankingLoss`.
+        reduction: as in `RankingLoss`.
+        name: as in `RankingLoss`.
+        dtype: as in `RankingLoss`.
 
     Example:
 
@@ -198,7 +218,12 @@ class NeuralSortCrossEntropyLoss(_TemperatureLoss):
 
     Args:
         temperature: positive float, default 1.0.
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+
+    Keyword Args:
+        label_format: as in `RankingLoss`.
+        reduction: as in `RankingLoss`.
+        name: as in `RankingLoss`.
+        dtype: as in `RankingLoss`.
 
     Example:
 

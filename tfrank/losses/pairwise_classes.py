@@ -43,8 +43,17 @@ class PairwiseLogisticLoss(_PairwiseLoss):
     are the form for long lists. A list with no relevant item gives 0.
 
     Args:
-        lambda_weight, temperature, normalizer: see `tfrank.losses.pairwise_classes`.
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+        lambda_weight: None (default), or a `DCGLambdaWeight`, `NDCGLambdaWeight`,
+            `PrecisionLambdaWeight` or `LabelDiffLambdaWeight` (LambdaRank / LambdaLoss).
+        temperature: positive float, default 1.0: the logits are divided by it.
+        normalizer: ``"valid"`` (default), ``"list_size"`` (TF-Ranking's and keras-rs'
+            numbers) or ``"none"``: see `tfrank.losses.pairwise_classes`.
+
+    Keyword Args:
+        label_format: as in `RankingLoss`.
+        reduction: as in `RankingLoss`.
+        name: as in `RankingLoss`.
+        dtype: as in `RankingLoss`.
 
     Example:
 
@@ -72,8 +81,17 @@ class PairwiseHingeLoss(_PairwiseLoss):
     ``[B, N, N]``, ids ``[B, R, N]``. A list with no relevant item gives 0.
 
     Args:
-        lambda_weight, temperature, normalizer: see `tfrank.losses.pairwise_classes`.
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+        lambda_weight: None (default), or a `DCGLambdaWeight`, `NDCGLambdaWeight`,
+            `PrecisionLambdaWeight` or `LabelDiffLambdaWeight` (LambdaRank / LambdaLoss).
+        temperature: positive float, default 1.0: the logits are divided by it.
+        normalizer: ``"valid"`` (default), ``"list_size"`` (TF-Ranking's and keras-rs'
+            numbers) or ``"none"``: see `tfrank.losses.pairwise_classes`.
+
+    Keyword Args:
+        label_format: as in `RankingLoss`.
+        reduction: as in `RankingLoss`.
+        name: as in `RankingLoss`.
+        dtype: as in `RankingLoss`.
 
     Example:
 
@@ -102,8 +120,17 @@ class PairwiseSoftZeroOneLoss(_PairwiseLoss):
     with no relevant item gives 0.
 
     Args:
-        lambda_weight, temperature, normalizer: see `tfrank.losses.pairwise_classes`.
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+        lambda_weight: None (default), or a `DCGLambdaWeight`, `NDCGLambdaWeight`,
+            `PrecisionLambdaWeight` or `LabelDiffLambdaWeight` (LambdaRank / LambdaLoss).
+        temperature: positive float, default 1.0: the logits are divided by it.
+        normalizer: ``"valid"`` (default), ``"list_size"`` (TF-Ranking's and keras-rs'
+            numbers) or ``"none"``: see `tfrank.losses.pairwise_classes`.
+
+    Keyword Args:
+        label_format: as in `RankingLoss`.
+        reduction: as in `RankingLoss`.
+        name: as in `RankingLoss`.
+        dtype: as in `RankingLoss`.
 
     Example:
 
@@ -134,8 +161,17 @@ class PairwiseMSELoss(_PairwiseLoss):
     Lists with no relevant item still count (their score gaps should be 0).
 
     Args:
-        lambda_weight, temperature, normalizer: see `tfrank.losses.pairwise_classes`.
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+        lambda_weight: None (default), or a `DCGLambdaWeight`, `NDCGLambdaWeight`,
+            `PrecisionLambdaWeight` or `LabelDiffLambdaWeight` (LambdaRank / LambdaLoss).
+        temperature: positive float, default 1.0: the logits are divided by it.
+        normalizer: ``"valid"`` (default), ``"list_size"`` (TF-Ranking's and keras-rs'
+            numbers) or ``"none"``: see `tfrank.losses.pairwise_classes`.
+
+    Keyword Args:
+        label_format: as in `RankingLoss`.
+        reduction: as in `RankingLoss`.
+        name: as in `RankingLoss`.
+        dtype: as in `RankingLoss`.
 
     Example:
 

@@ -21,14 +21,17 @@ from tfrank._types import K, Empty, EmptyWeight, LabelFormat, TensorLike, Ties
 
 
 class RankingMetric(keras.metrics.Metric):
-    """Base class: subclasses set ``base`` (the per-list definition's name) and nothing else.
+    """Base class: subclasses set ``base`` (the per-list definition's name) and nothing else;
+    building the base itself (or a subclass without ``base``) is a TypeError.
 
     Args:
         k: a positive int, or a list of them (the result is then a dict keyed by log name).
         name: log name; default ``f"{base}_at_{k}"`` (``"precision_at_10"``), or
             ``f"{base}_at_k"`` for a list of k, whose result keys replace the trailing
             ``k`` with each value.
-        label_format, empty, ties, and the metric's own options: as in `tfrank.ops`.
+        label_format: None (from dtype and shape: docs/labels.md), ``"dense"`` or ``"ids"``.
+        empty: lists with no relevant item: ``"skip"`` (default), ``"zero"``, ``"one"``, ``"error"``.
+        ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default): a list with no relevant item weighs its own
             weight; ``"batch_mean"``: the mean weight of the batch's lists that have a
             relevant item (keras-rs, TF-Ranking; needs ``empty="zero"`` or ``"one"``).
@@ -36,6 +39,8 @@ class RankingMetric(keras.metrics.Metric):
             name and, after each, ``{log name}_stderr``, the standard error of that mean
             over lists (below); `stderr_names` lists those names.
         dtype: dtype of the state and result (default float32).
+        **options: the metric's own options (``denominator``, ``normalizer``, ``gain``,
+            ``discount``), as in `tfrank.ops`.
 
     ``update_state(y_true, y_pred, sample_weight=None, mask=None)``: ``sample_weight`` is
     one weight per list (a scalar, ``[B]`` or ``[B, 1]``) or one per item (``[B, N]``,
@@ -75,10 +80,13 @@ class RankingMetric(keras.metrics.Metric):
 
     base = None
     direction = "max"  # informational: keras-tuner 1.4 never reads it; use tfrank.objective(name)
+    _direction = "up"  # read by Keras' EarlyStopping, ModelCheckpoint, ... in mode="auto"
 
     def __init__(self, k: K = 10, *, name: Optional[str] = None, dtype: Optional[str] = None,
                  label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first",
                  empty_weight: EmptyWeight = "own", stderr: bool = False, **options: object) -> None:
+        if self.base not in engine.METRICS:
+            raise validation.abstract_base(type(self), "base", f"one of {', '.join(map(repr, engine.METRICS))}")
         ks = validation.check_k(k)
         multi = isinstance(k, (list, tuple))
         default = f"{self.base}_at_k" if multi else f"{self.base}_at_{ks[0]}"
@@ -206,8 +214,13 @@ class RankingMetrics(RankingMetric):
             (``name="items"`` logs ``items_precision_at_5``, ...).
         stderr: True adds ``{log name}_stderr`` after each log name, the standard error
             of that mean over lists (`RankingMetric`): ``precision_at_5_stderr``, ...
-        label_format, empty, ties, empty_weight, dtype, and the options above: as in
-            `tfrank.ops` and `RankingMetric`.
+        label_format: None (from dtype and shape), ``"dense"`` or ``"ids"``.
+        empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``, for every metric.
+        ties: ``"first"`` (default) or ``"expected"``, for every metric.
+        empty_weight: ``"own"`` (default) or ``"batch_mean"``, as in `RankingMetric`.
+        dtype: of the state and the results; default float32.
+        **options: ``denominator``, ``normalizer``, ``gain``, ``discount``: each goes to
+            the requested metrics that take it.
 
     Example:
 

@@ -29,7 +29,6 @@ class PrecisionAtK(RankingMetric):
 
     Args:
         k: cut-off, a positive int or a list of them (result: dict of log names).
-        denominator: ``"k"`` (default) or ``"min_k_n"``.
         label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"`` (mean over orderings of tied items).
@@ -37,7 +36,11 @@ class PrecisionAtK(RankingMetric):
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
         stderr: True also logs ``precision_at_{k}_stderr``, the standard error of the mean
             over lists (`RankingMetric`; NaN before two countable lists).
-        name, dtype: as for any Keras metric; default name ``precision_at_{k}``.
+        name: the log name; default ``precision_at_{k}``.
+        dtype: of the state and the result; default float32.
+
+    Keyword Args:
+        denominator (str): ``"k"`` (default) or ``"min_k_n"``.
 
     Example:
 
@@ -77,7 +80,8 @@ class RecallAtK(RankingMetric):
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
         stderr: True also logs ``recall_at_{k}_stderr``, the standard error of the mean
             over lists (`RankingMetric`; NaN before two countable lists).
-        name, dtype: as for any Keras metric; default name ``recall_at_{k}``.
+        name: the log name; default ``recall_at_{k}``.
+        dtype: of the state and the result; default float32.
 
     Example:
 
@@ -114,7 +118,8 @@ class F1AtK(RankingMetric):
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
         stderr: True also logs ``f1_at_{k}_stderr``, the standard error of the mean
             over lists (`RankingMetric`; NaN before two countable lists).
-        name, dtype: as for any Keras metric; default name ``f1_at_{k}``.
+        name: the log name; default ``f1_at_{k}``.
+        dtype: of the state and the result; default float32.
 
     Example (list 0: 2 hits in the top 2 of 2 relevant: 4/4; list 1: 1 hit of 1: 2/3):
 
@@ -151,7 +156,8 @@ class HitRateAtK(RankingMetric):
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
         stderr: True also logs ``hit_rate_at_{k}_stderr``, the standard error of the mean
             over lists (`RankingMetric`; NaN before two countable lists).
-        name, dtype: as for any Keras metric; default name ``hit_rate_at_{k}``.
+        name: the log name; default ``hit_rate_at_{k}``.
+        dtype: of the state and the result; default float32.
 
     Example (class ids: list 0's item 0 ranks first, list 1's item 2 second):
 
@@ -189,7 +195,8 @@ class RPrecision(RankingMetric):
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
         stderr: True also logs ``r_precision_stderr``, the standard error of the mean
             over lists (`RankingMetric`; NaN before two countable lists).
-        name, dtype: as for any Keras metric; default name ``r_precision``.
+        name: the log name; default ``r_precision``.
+        dtype: of the state and the result; default float32.
 
     Example (list 0: R = 2, one of them in the top 2; list 1: R = 1, ranked first):
 

@@ -7,7 +7,7 @@ not masked out. Invalid items are not in the list at all: they are neither ranke
 nor counted.
 
 This module is deliberately independent of the TensorFlow-side validation so that
-the reference stays a second, separate reading of the contract in DESIGN.md.
+the reference stays a second, separate reading of the rules in docs/labels.md.
 """
 
 import numbers
@@ -132,13 +132,10 @@ def _resolve_format(labels, label_format, n_items):
         return "ids" if single and n_items > 1 else "dense"
     if labels.ndim == 1:
         return "ids"
-    if labels.ndim == 2 and labels.shape[1] != n_items:
-        return "ids"
     if labels.ndim == 2:
-        raise ValueError(
-            f"y_true is an int array of shape {tuple(labels.shape)}, the shape of y_pred, so it could be "
-            f"dense labels or item ids: pass label_format='dense' or label_format='ids'"
-        )
+        # An int array as wide as the list is dense labels (keras-rs, TF-Ranking and Keras
+        # read it so); ids exactly N wide need label_format="ids".
+        return "dense" if labels.shape[1] == n_items else "ids"
     raise ValueError(f"y_true must have rank 1 or 2, got {_describe(labels)}")
 
 

@@ -61,7 +61,10 @@ class RetrievalMetrics(RankingMetrics):
         stderr: True adds ``{log name}_stderr`` after each log name
             (``recall_at_100_stderr``), the standard error of that mean over queries
             (`tfrank.RankingMetric`; NaN before two countable queries).
-        empty, ties, dtype, and the options denominator, normalizer, gain: as in
+        dtype: of the state and the results; default float32.
+        empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
+        ties: ``"first"`` (default) or ``"expected"``.
+        **options: ``denominator``, ``normalizer``, ``gain``, ``discount``, as in
             `tfrank.RankingMetrics`.
 
     Example (3 candidates; query 0 scores them 0, 1, 2 and ranks candidate 1 second;

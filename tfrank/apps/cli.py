@@ -67,7 +67,8 @@ def run_demo(args):
         plot="search.png",
     )
     demo.write_results(output, os.path.join(args.out, "results.json"))
-    demo.plot(results, os.path.join(args.out, "search.png"), baselines=output.get("baselines"))
+    demo.plot(results, os.path.join(args.out, "search.png"), baselines=output.get("baselines"),
+              ceiling=output.get("ceiling"))
     print(f"wrote {os.path.join(args.out, 'results.json')} and {os.path.join(args.out, 'search.png')} "
           f"({output['wall_seconds']} s in all)")
     return 0

@@ -8,8 +8,8 @@ import sys
 import time
 
 from tfrank.bench import budget, cells, family, fit, impls, memory, pair_losses, plan, report, retrieval
-from tfrank.bench.plan import DEFAULT_SECTIONS, SECTIONS
 from tfrank.bench import timing, xla
+from tfrank_cli.bench import DEFAULT_SECTIONS, SECTIONS  # the names --sections accepts
 
 SIZE_OPTIONS = ("batch", "items", "k", "relevant", "formats", "modes")
 

@@ -1,5 +1,6 @@
 """Release metadata: one version source, the py.typed marker, type hints on the public API."""
 
+import importlib
 import inspect
 import os
 import tomllib
@@ -11,6 +12,7 @@ import pytest
 import tfrank
 import tfrank.tuners
 from tfrank import _version
+from tfrank_cli import command
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(tfrank.__file__)))
 
@@ -27,6 +29,15 @@ def test_version_has_one_source():
     assert tfrank.__version__ == _version.__version__
     with open(os.path.join(ROOT, "CHANGELOG.md")) as f:
         assert f"## [{tfrank.__version__}]" in f.read()
+
+
+def test_the_console_command_is_the_command_line_package():
+    # tfrank_cli is a package found by packages.find (include = ["tfrank*"]), not a py-module.
+    project = _pyproject()
+    module, _, name = project["project"]["scripts"]["tfrank"].partition(":")
+    assert getattr(importlib.import_module(module), name) is command.main
+    assert "py-modules" not in project["tool"]["setuptools"]
+    assert project["tool"]["setuptools"]["packages"]["find"]["include"] == ["tfrank*"]
 
 
 def test_py_typed_is_package_data():

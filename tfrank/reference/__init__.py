@@ -3,10 +3,23 @@
 Plain, loop-based code written independently of the TensorFlow metrics, citing the
 definition each function follows; the test suite compares every tfrank metric against it.
 Each function returns per-list values ``[B]`` (or a dict of them for a list ``k``);
-:func:`weighted_mean` reduces them over lists.
+:func:`weighted_mean` reduces them over lists, :func:`stderr` gives its standard error.
 """
 
-from tfrank.reference.losses import approx_ndcg_loss, pairwise_logistic_loss, sigmoid_loss, softmax_loss
+from tfrank.reference.listwise_losses import (
+    approx_mrr_loss,
+    approx_ndcg_loss,
+    gumbel_approx_ndcg_loss,
+    list_mle_loss,
+    neural_sort_cross_entropy_loss,
+)
+from tfrank.reference.losses import mean_squared_loss, sigmoid_loss, softmax_loss, unique_softmax_loss
+from tfrank.reference.pairwise_losses import (
+    pairwise_hinge_loss,
+    pairwise_logistic_loss,
+    pairwise_mse_loss,
+    pairwise_soft_zero_one_loss,
+)
 from tfrank.reference.budget import precision_at_budget, recall_at_budget
 from tfrank.reference.diversity import alpha_dcg_at_k, precision_ia_at_k
 from tfrank.reference.metrics import (
@@ -20,6 +33,7 @@ from tfrank.reference.metrics import (
     precision_at_k,
     r_precision,
     recall_at_k,
+    stderr,
     weighted_mean,
 )
 from tfrank.reference.positions import arp, opa, pair_mass, relevance_mass
@@ -32,10 +46,19 @@ __all__ = [
     "pair_mass",
     "precision_ia_at_k",
     "relevance_mass",
+    "approx_mrr_loss",
     "approx_ndcg_loss",
+    "gumbel_approx_ndcg_loss",
+    "list_mle_loss",
+    "mean_squared_loss",
+    "neural_sort_cross_entropy_loss",
+    "pairwise_hinge_loss",
     "pairwise_logistic_loss",
+    "pairwise_mse_loss",
+    "pairwise_soft_zero_one_loss",
     "sigmoid_loss",
     "softmax_loss",
+    "unique_softmax_loss",
     "dcg_at_k",
     "f1_at_k",
     "hit_rate_at_k",
@@ -50,5 +73,6 @@ __all__ = [
     "recall_at_k",
     "retrieval_metrics",
     "retrieval_scores",
+    "stderr",
     "weighted_mean",
 ]

@@ -34,8 +34,7 @@ def arp(
     gives each item of a tie group its expected rank (exact: ARP is linear in the ranks).
     Lists with no relevant item follow ``empty``.
 
-    Args:
-        y_true, y_pred, mask, sample_weight, label_format, empty, ties: as in `tfrank.ops.precision_at_k`.
+    The arguments are those of `tfrank.ops.precision_at_k`, without ``k`` (the whole list is ranked).
 
     Example (list 0: relevant items ranked 2nd and 3rd; list 1: label 2 ranked 1st, label 1 2nd):
 
@@ -64,8 +63,7 @@ def opa(
     N = 1,000); ids cost O(N) per list after the sort. A list without two valid items of
     different labels has no pair: it follows ``empty``.
 
-    Args:
-        y_true, y_pred, mask, sample_weight, label_format, empty, ties: as in `tfrank.ops.precision_at_k`.
+    The arguments are those of `tfrank.ops.precision_at_k`, without ``k`` (the whole list is ranked).
 
     Example (only the pair (label 2, label 1) is in order; all tied: each pair 1/2):
 
@@ -95,8 +93,9 @@ def alpha_dcg_at_k(
     ids are one subtopic. ``ties="expected"`` is not supported. Lists with no item
     relevant to any subtopic follow ``empty``.
 
+    The other arguments are those of `tfrank.ops.precision_at_k`.
+
     Args:
-        y_true, y_pred, k, mask, sample_weight, label_format, empty: as in `tfrank.ops.precision_at_k`.
         alpha: a float in [0, 1] (default 0.5): 0 is DCG over the subtopic counts, 1
             counts each subtopic once.
         discount: as in `tfrank.ops.dcg_at_k`.
@@ -128,8 +127,9 @@ def precision_ia_at_k(
     NOTE: ``y_true`` as in `alpha_dcg_at_k` (``[B, N]`` labels are one subtopic: P@K). A
     subtopic label counts when > 0 (TF-Ranking: >= 1). Lists with no relevant item follow ``empty``.
 
+    The other arguments are those of `tfrank.ops.precision_at_k`.
+
     Args:
-        y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `tfrank.ops.precision_at_k`.
         denominator: ``"k"`` (default) or ``"min_k_n"``.
 
     Example (the top 1 covers one of the two subtopics; the top 3 cover 4 (item, subtopic) pairs of 6):

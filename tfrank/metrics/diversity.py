@@ -30,14 +30,20 @@ class AlphaDCGAtK(RankingMetric):
 
     Args:
         k: cut-off, a positive int or a list of them (result: dict of log names).
-        alpha: a float in [0, 1] (default 0.5, as TF-Ranking and ndeval).
-        discount: ``"log2"`` (default), ``"reciprocal"``, or a registered function of the
-            1-based ranks (as for `DCGAtK`).
         label_format: None or ``"dense"`` (and ``"ids"`` for one subtopic given as ids).
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` only.
-        empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking).
-        name, dtype: as for any Keras metric; default name ``alpha_dcg_at_{k}``.
+        empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
+            weight of a list with no relevant item under ``empty="zero"``/``"one"``.
+        stderr: True also logs ``alpha_dcg_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
+        name: the log name; default ``alpha_dcg_at_{k}``.
+        dtype: of the state and the result; default float32.
+
+    Keyword Args:
+        alpha: a float in [0, 1] (default 0.5, as TF-Ranking and ndeval).
+        discount: ``"log2"`` (default), ``"reciprocal"``, or a registered function of the
+            1-based ranks (as for `DCGAtK`).
 
     Example (ranked: item 0 covers subtopic 1, item 2 both (subtopic 1 again, gain
     1 + 1/2), item 1 subtopic 0 again (1/2): 1 + 1.5 / log2(3) + 0.5 / log2(4)):
@@ -71,12 +77,18 @@ class PrecisionIAAtK(RankingMetric):
 
     Args:
         k: cut-off, a positive int or a list of them (result: dict of log names).
-        denominator: ``"k"`` (default) or ``"min_k_n"``.
         label_format: None or ``"dense"`` (and ``"ids"`` for one subtopic given as ids).
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
-        empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking).
-        name, dtype: as for any Keras metric; default name ``precision_ia_at_{k}``.
+        empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
+            weight of a list with no relevant item under ``empty="zero"``/``"one"``.
+        stderr: True also logs ``precision_ia_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
+        name: the log name; default ``precision_ia_at_{k}``.
+        dtype: of the state and the result; default float32.
+
+    Keyword Args:
+        denominator: ``"k"`` (default) or ``"min_k_n"`` (TF-Ranking's).
 
     Example (two subtopics; the top 1 covers one, the top 3 cover 4 of the 6
     (item, subtopic) pairs):

@@ -14,12 +14,11 @@ from tfrank.metrics.base import RankingMetric
 Average = Literal["macro", "micro"]
 
 
-def _init(self, *, average: Average = "macro", name: Optional[str] = None, dtype: Optional[str] = None,
-          label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first",
-          empty_weight: EmptyWeight = "own") -> None:
-    """The constructor of a metric without k, with the ``average`` option (ARP and OPA share it)."""
+def _init_whole_list(self, average, name, dtype, label_format, empty, ties, empty_weight, stderr):
+    """The state of a metric without k, with the ``average`` option (ARP and OPA share it)."""
     policies = (empty, ties, empty_weight)
-    self._setup([self.base], None, (None,), {"average": average}, name, self.base, dtype, label_format, policies, False)
+    self._setup([self.base], None, (None,), {"average": average}, name, self.base, dtype, label_format, policies, False,
+                stderr=stderr)
 
 
 def _get_config(self):
@@ -53,7 +52,10 @@ class ARP(RankingMetric):
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (`tfrank.engine.weights`;
             ``average="micro"`` ignores it: a list without relevance weighs 0).
-        name, dtype: as for any Keras metric; default name ``arp``.
+        stderr: True also logs ``arp_stderr``, the standard error of the mean (`RankingMetric`;
+            under ``average="micro"`` each list weighs its mass; NaN before two countable lists).
+        name: the log name; default ``arp``.
+        dtype: of the state and the result; default float32.
 
     Example (list 0: relevant items ranked 2nd and 3rd, ARP 2.5; list 1: label 2 ranked
     1st and label 1 2nd, (2 * 1 + 1 * 2) / 3; the micro mean weighs them 2 and 3):
@@ -76,7 +78,13 @@ class ARP(RankingMetric):
     base = "arp"
     direction = "min"
     _direction = "down"  # what Keras' EarlyStopping / ModelCheckpoint read with mode="auto"
-    __init__, get_config = _init, _get_config
+
+    def __init__(self, *, average: Average = "macro", name: Optional[str] = None, dtype: Optional[str] = None,
+                 label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first",
+                 empty_weight: EmptyWeight = "own", stderr: bool = False) -> None:
+        _init_whole_list(self, average, name, dtype, label_format, empty, ties, empty_weight, stderr)
+
+    get_config = _get_config
 
 
 @keras.saving.register_keras_serializable(package="tfrank")
@@ -102,7 +110,10 @@ class OPA(RankingMetric):
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (``average="micro"`` ignores it).
-        name, dtype: as for any Keras metric; default name ``opa``.
+        stderr: True also logs ``opa_stderr``, the standard error of the mean (`RankingMetric`;
+            under ``average="micro"`` each list weighs its pairs; NaN before two countable lists).
+        name: the log name; default ``opa``.
+        dtype: of the state and the result; default float32.
 
     Example (list 0: of the pairs 1 > 0, 2 > 0, 2 > 1 only the last is in order;
     list 1: both pairs are):
@@ -122,4 +133,10 @@ class OPA(RankingMetric):
     """
 
     base = "opa"
-    __init__, get_config = _init, _get_config
+
+    def __init__(self, *, average: Average = "macro", name: Optional[str] = None, dtype: Optional[str] = None,
+                 label_format: LabelFormat = None, empty: Empty = "skip", ties: Ties = "first",
+                 empty_weight: EmptyWeight = "own", stderr: bool = False) -> None:
+        _init_whole_list(self, average, name, dtype, label_format, empty, ties, empty_weight, stderr)
+
+    get_config = _get_config

@@ -193,6 +193,19 @@ def test_streaming_over_uneven_batches_both_averages(cls, average):
     assert got == pytest.approx(reference.weighted_mean(values, weights), rel=1e-5)
 
 
+@pytest.mark.parametrize("cls", [tfrank.ARP, tfrank.OPA], ids=lambda c: c.__name__)
+def test_micro_average_streams_its_stderr_over_the_lists_masses(cls):
+    """stderr=True under average="micro": the standard error of the mass-weighted mean."""
+    batches = [make_batch(60 + i, "graded", batch=size, mask=True, weights=True) for i, size in enumerate((6, 3))]
+    metric = cls(average="micro", label_format="dense", stderr=True)
+    got = {name: float(v) for name, v in _stream(metric, batches, weighted=True).items()}
+    mass = reference.relevance_mass if cls is tfrank.ARP else reference.pair_mass
+    values = np.concatenate([getattr(reference, cls.base)(b["ref_true"], b["y_pred"], mask=b["mask"]) for b in batches])
+    weights = np.concatenate([b["sample_weight"] * mass(b["ref_true"], b["y_pred"], mask=b["mask"]) for b in batches])
+    want = {cls.base: reference.weighted_mean(values, weights), f"{cls.base}_stderr": reference.stderr(values, weights)}
+    assert got == pytest.approx(want, rel=1e-5)
+
+
 def test_micro_average_with_per_item_weights_is_tf_rankings_mean():
     """TF-Ranking: ARP weighs each list by sum y_i w_i, OPA by the w_i of its pairs (metrics_impl)."""
     batch = make_batch(30, "graded")

@@ -131,7 +131,9 @@ def _tfr_inputs(case):
     weights = None if inputs["weights"] is None else np.asarray(inputs["weights"], np.float32)
     if weights is not None and weights.ndim == 3:  # TF-Ranking squeezes [B, N, 1]; tfrank takes [B, N]
         weights = weights[:, :, 0]
-    if weights is not None and weights.ndim == 1 and case["output"] == "mean":  # TF-Ranking: list weights [B, 1]
+    # metrics_test's weights feature is one per list [B]; a Keras metric's ("result") broadcasts
+    # a 1-d weight over the items, as TF-Ranking's ones_like(labels) * weights does.
+    if weights is not None and weights.ndim == 1 and case["output"] == "mean":
         weights = weights[:, None]
     if weights is not None:
         weights = np.ones_like(scores) * weights
@@ -148,7 +150,7 @@ def tfrank_tf_ranking(case):
     metric = case["metric"]
     options = {**METRIC_OPTIONS["tf_ranking"].get(metric, {}), **case.get("tfrank_options", {})}
     policies = OPTIONS["tf_ranking"]
-    if case["output"] == "mean":
+    if case["output"] in ("mean", "result"):  # a metric's mean (metrics_test) or result (keras/metrics_test)
         classes = {"precision": tfrank.PrecisionAtK, "recall": tfrank.RecallAtK, "map": tfrank.MAPAtK,
                    "mrr": tfrank.MRRAtK, "hit_rate": tfrank.HitRateAtK, "dcg": tfrank.DCGAtK, "ndcg": tfrank.NDCGAtK,
                    "arp": tfrank.ARP, "opa": tfrank.OPA, "alpha_dcg": tfrank.AlphaDCGAtK,

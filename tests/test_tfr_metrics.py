@@ -322,17 +322,6 @@ def test_xla_equals_eager(form):
         assert np.allclose([v.numpy() for v in compiled.variables], [v.numpy() for v in eager.variables], atol=1e-6)
 
 
-def test_keras_picks_the_direction_of_arp_for_callbacks():
-    """EarlyStopping(mode="auto") reads a metric's ``_direction``: ARP improves downwards."""
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4)])
-    model.compile("sgd", "mse", metrics=[tfrank.ARP()])
-    x = np.random.default_rng(0).normal(size=(8, 4)).astype(np.float32)
-    stop = keras.callbacks.EarlyStopping(monitor="val_arp")
-    model.fit(x, (x > 0).astype(np.float32), validation_data=(x, (x > 0).astype(np.float32)), epochs=1, verbose=0,
-              callbacks=[stop])
-    assert stop.monitor_op == keras.ops.less
-
-
 # === Bad input ===
 
 

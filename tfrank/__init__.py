@@ -10,8 +10,10 @@ from tfrank._version import __version__
 
 _backend.check()
 
-from tfrank import losses, ops, reference  # noqa: E402  (reference: NumPy only, cheap)
+from tfrank import losses, ops, reference, stats  # noqa: E402  (reference, stats: NumPy only, cheap)
 from tfrank.metrics import (  # noqa: E402
+    ROCAUC,
+    AveragePrecision,
     DCGAtK,
     F1AtK,
     HitRateAtK,
@@ -20,13 +22,23 @@ from tfrank.metrics import (  # noqa: E402
     NDCGAtK,
     PrecisionAtBudget,
     PrecisionAtK,
+    PrecisionAtRecall,
     RankingMetric,
     RankingMetrics,
     RecallAtBudget,
     RecallAtK,
+    RecallAtPrecision,
     RPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+    average_precision,
     precision_at_budget,
+    precision_at_recall,
     recall_at_budget,
+    recall_at_precision,
+    roc_auc,
+    sensitivity_at_specificity,
+    specificity_at_sensitivity,
 )
 from tfrank.retrieval import RetrievalMetrics  # noqa: E402
 from tfrank.tuning.objective import objective, objectives  # noqa: E402  (imports keras_tuner only when called)
@@ -58,10 +70,23 @@ __all__ = [
     "RecallAtBudget",
     "precision_at_budget",
     "recall_at_budget",
+    "PrecisionAtRecall",
+    "RecallAtPrecision",
+    "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity",
+    "ROCAUC",
+    "AveragePrecision",
+    "precision_at_recall",
+    "recall_at_precision",
+    "sensitivity_at_specificity",
+    "specificity_at_sensitivity",
+    "roc_auc",
+    "average_precision",
     "objective",
     "objectives",
     "ops",
     "losses",
     "reference",
+    "stats",
     "__version__",
 ]

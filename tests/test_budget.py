@@ -201,7 +201,7 @@ def test_mirrored_strategy_two_logical_cpus():
 
 
 def test_keras_tuner_objective(tmp_path):
-    keras_tuner = pytest.importorskip("keras_tuner")
+    import keras_tuner
     from tfrank.apps.fraud import load_fraud
 
     data = load_fraud()
@@ -240,7 +240,7 @@ def test_fraud_data_is_rare_stratified_and_seeded():
 
 
 def test_property_streaming_equals_reference():
-    hypothesis = pytest.importorskip("hypothesis")
+    import hypothesis
     st = hypothesis.strategies
 
     @hypothesis.settings(max_examples=30, deadline=None, derandomize=True)

@@ -115,7 +115,6 @@ BAD_UPDATES = [
     ("y_pred_rank_1", DENSE[0], SCORES[0], {}, ValueError, r"y_pred must be float scores of shape \[batch, items\] \(rank 2\), got y_pred=a float32 tensor of shape \[4\]"),
     ("y_pred_int", DENSE, SCORES.astype(np.int32), {}, TypeError, r"y_pred must be float scores.*int32"),
     ("dense_shape_mismatch", DENSE[:, :3], SCORES, {"label_format": "dense"}, ValueError, r"y_true must be dense labels with the shape of y_pred \[2, 4\]"),
-    ("int_ambiguous", DENSE.astype(np.int32), SCORES, {}, ValueError, r"could be dense labels or relevant ids. Pass label_format='dense' or label_format='ids'"),
     ("id_too_large", np.array([[0, 4], [1, -1]]), SCORES, {}, ValueError, r"y_true must hold item ids in \[0, N\) or -1 for padding.*4, -1, 4"),
     ("id_below_padding", np.array([[0, -2], [1, -1]]), SCORES, {}, ValueError, r"item ids in \[0, N\) or -1 for padding"),
     ("class_id_too_large", np.array([1, 9]), SCORES, {}, ValueError, r"item ids in \[0, N\).*9"),

@@ -42,10 +42,11 @@ def test_r_precision_and_combined_names():
 
 
 def test_every_class_builds_with_defaults():
-    """Cls() works for every RankingMetric subclass, with the DESIGN.md default names."""
+    """Cls() works for every RankingMetric subclass of tfrank, with the default names of docs/metrics.md."""
     classes = {cls.__name__: cls for cls in tfrank.RankingMetric.__subclasses__()}
     for subclass in list(classes.values()):
         classes.update({cls.__name__: cls for cls in subclass.__subclasses__()})
+    classes = {name: cls for name, cls in classes.items() if cls.__module__.startswith("tfrank.")}  # not the tests'
     assert set(classes) >= {METRICS[name][0].__name__ for name in ALL} | {"RankingMetrics"}
     classes.pop("RetrievalMetrics")  # needs its candidates: tests/test_retrieval.py checks its defaults
     for cls in classes.values():
@@ -53,6 +54,60 @@ def test_every_class_builds_with_defaults():
         assert metric.name == {"RPrecision": "r_precision", "RankingMetrics": "ranking_metrics"}.get(
             cls.__name__, f"{cls.base}_at_10"
         )
+
+
+@keras.saving.register_keras_serializable(package="tfrank_tests")
+class _OwnRecall(tfrank.RankingMetric):
+    base = "recall"
+
+
+@keras.saving.register_keras_serializable(package="tfrank_tests")
+class _OwnRecallAtBudget(tfrank.metrics.budget.BudgetMetric):
+    base = "recall"
+
+
+@keras.saving.register_keras_serializable(package="tfrank_tests")
+class _OwnSoftmax(tfrank.losses.RankingLoss):
+    fn = tfrank.losses.softmax_loss
+
+
+class _NoBase(tfrank.RankingMetric):
+    pass
+
+
+# (abstract class, a subclass that sets its attribute, attribute, valid values named)
+ABSTRACT = [
+    (tfrank.RankingMetric, _OwnRecall, "base", "'precision', 'recall'"),
+    (_NoBase, _OwnRecall, "base", "'precision', 'recall'"),
+    (tfrank.metrics.budget.BudgetMetric, _OwnRecallAtBudget, "base", "'precision', 'recall'"),
+    (tfrank.losses.RankingLoss, _OwnSoftmax, "fn", "a per-list function of tfrank.losses.functional"),
+]
+
+
+@pytest.mark.parametrize("abstract, subclass, attribute, valid", ABSTRACT, ids=lambda v: getattr(v, "__name__", None))
+def test_base_classes_refuse_construction_and_subclasses_round_trip(abstract, subclass, attribute, valid):
+    with pytest.raises(TypeError, match=rf"^{abstract.__name__} is a base class: subclass it and set the class "
+                                        rf"attribute {attribute} \(.*{valid}.*\), or use one of tfrank's subclasses; "
+                                        rf"got {abstract.__name__}.{attribute}=None$"):
+        abstract()
+    own = subclass()
+    again = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(own))
+    assert type(again) is subclass and again.get_config() == own.get_config()
+    stock = {_OwnRecall: tfrank.RecallAtK(), _OwnRecallAtBudget: tfrank.RecallAtBudget(),
+             _OwnSoftmax: tfrank.losses.SoftmaxLoss()}[subclass]
+    # The same object but for its class (and the stock loss' own options, at their defaults).
+    assert own.get_config() == {**{key: stock.get_config()[key] for key in own.get_config()}, "name": own.name}
+    y_true, y_pred = np.array([[1.0, 0.0, 1.0, 1.0]]), np.array([[0.9, 0.8, 0.7, 0.1]])
+    if isinstance(own, keras.losses.Loss):
+        assert float(own(y_true, y_pred)) == float(stock(y_true, y_pred))
+        return
+    if attribute == "base" and isinstance(own, tfrank.metrics.budget.BudgetMetric):
+        own, stock, y_true, y_pred = subclass(budget=2), tfrank.RecallAtBudget(budget=2), y_true[0], y_pred[0]
+    else:
+        own, stock = subclass(k=2), tfrank.RecallAtK(k=2)
+    for metric in (own, stock):
+        metric.update_state(y_true, y_pred)
+    assert float(own.result()) == float(stock.result()) == pytest.approx(1 / 3)  # 1 of 3 relevant in the top 2
 
 
 @pytest.mark.parametrize("base", ALL)

@@ -116,7 +116,6 @@ json.dump({name: list(map(float, values)) for name, values in result.items()}, s
 
 
 def _ranx(qrels, run, names):
-    pytest.importorskip("ranx")
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
     done = subprocess.run(
         [sys.executable, "-c", _RANX], input=json.dumps([qrels, run, names]), capture_output=True, text=True, env=env

@@ -1,5 +1,5 @@
-"""What XLA on a GPU runs (`tfrank.engine.counting` for ids, `fastrank.top_k` chunked at
-every N for the rest) gives the CPU path's values.
+"""What XLA on a GPU runs (`tfrank.engine.counting` for ids, `fastrank.top_k` chunked from
+N = 64 k on for the rest) gives the CPU path's values.
 
 Both paths are forced in turn on the same batches, in graph mode and under XLA, and must
 agree with each other and with the NumPy reference: every metric, every label form, ties,
@@ -13,6 +13,7 @@ import tensorflow as tf
 from conftest import METRICS, assert_lists_close, make_batch, per_list
 
 import tfrank
+from tfrank import reference
 from tfrank.engine import counting, fastrank, inputs, ranking
 
 FORMATS = ("dense", "graded", "ids", "class", "class_2d")
@@ -171,3 +172,43 @@ def test_counted_ranks_are_top_k_positions():
     order = tf.math.top_k(scores, 50).indices.numpy()
     expected = np.array([[list(order[b]).index(i) for i in index[b]] for b in range(6)])
     np.testing.assert_array_equal(counting.ranks(tf.constant(scores), tf.constant(index)).numpy(), expected)
+
+
+def _counted_or_not(monkeypatch):
+    """Records what `counting.method` answers while the ranking is traced."""
+    seen, real = [], counting.method
+    monkeypatch.setattr(counting, "method", lambda lists, ties: seen.append(real(lists, ties)) or seen[-1])
+    return seen
+
+
+def test_lists_longer_than_max_items_take_the_top_k_and_match_the_reference(monkeypatch):
+    """Under XLA (what a GPU runs): 2**17 items are counted, one more takes the top k."""
+    seen, mode = _counted_or_not(monkeypatch), "xla"
+    for items, method in ((counting.MAX_ITEMS, "count"), (counting.MAX_ITEMS + 1, "top_k")):
+        batch = make_batch(6, "ids", batch=3, items=items)
+        batch["y_pred"][1, ::7] = batch["y_pred"][1, 0]  # ties
+        with fastrank.choose("count"):
+            got = _run(batch, (1, 10), mode)
+        assert seen[-1] == method, items
+        for name in ("precision", "ndcg", "mrr"):
+            expected = per_list(name, "ref", batch["ref_true"], batch["y_pred"], (1, 10))
+            assert_lists_close(np.stack([got[f"{name}_at_{k}"] for k in (1, 10)], axis=1), expected)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_per_item_weights_take_the_top_k_and_match_the_reference(mode, monkeypatch):
+    seen = _counted_or_not(monkeypatch)
+    batch = make_batch(7, "ids", batch=8, items=12, ties=True)
+    items = np.random.default_rng(7).uniform(0.0, 2.0, (8, 12)).astype(np.float32)
+    items[items < 0.4] = 0.0  # weight 0 excludes the item
+
+    def call(y_true, y_pred, weights):
+        return tfrank.ops.ranking_metrics(y_true, y_pred, [1, 3, 20], metrics=["precision", "map", "ndcg"],
+                                          sample_weight=weights)
+
+    with fastrank.choose("count"):
+        got = tf.function(call, jit_compile=mode == "xla")(batch["y_true"], batch["y_pred"], items)
+    assert seen and set(seen) == {"top_k"}
+    for name in ("precision", "map", "ndcg"):
+        want = getattr(reference, f"{name}_at_k")(batch["ref_true"], batch["y_pred"], [1, 3, 20], sample_weight=items)
+        assert_lists_close({key: got[key] for key in want}, want)

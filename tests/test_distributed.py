@@ -28,9 +28,16 @@ def test_mirrored_strategy_equals_one_device_and_reference():
     assert set(out["ran"]) == {"dense", "graded", "ids", "ragged", "class", "item_weights"}
     assert {key.split("/")[0] for key in out["values"]} == set(out["ran"])
     assert any(key.startswith("dense/fit/") for key in out["values"])
+    # The weighted metrics (and the per-item weighted one) stream their standard errors too.
+    weighted = [key for key in out["values"] if ("/weighted_" in key or "/items_" in key) and not key.endswith("_stderr")]
+    assert weighted and all(key + "_stderr" in out["values"] for key in weighted)
     for key, (mirrored, one_device, expected) in out["values"].items():
         assert mirrored == pytest.approx(expected, rel=1e-5, abs=1e-5), key
         assert one_device == pytest.approx(expected, rel=1e-5, abs=1e-5), key
+    # tfrank's losses reduce as Keras' own do under a strategy: a mean is divided by the replicas.
+    for reduction, (scoped, keras_scoped, outside) in out["losses"].items():
+        assert scoped == pytest.approx(keras_scoped, rel=1e-6), reduction
+        assert scoped == pytest.approx(outside if reduction == "sum" else outside / 2, rel=1e-6), reduction
 
 
 def test_multi_worker_mirrored_strategy_two_processes():

@@ -2,6 +2,7 @@
 an API entry naming a missing object fails the build, and so CI."""
 
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,22 @@ def test_the_site_builds_strictly_with_every_page_and_api_entry(tmp_path):
     assert 'id="tfrank.ops.precision_at_k"' in ops
     # Docstring doctests are rendered as code, not as Markdown quotes (docs/hooks/griffe_pycon.py).
     assert "<blockquote>" not in metrics and 'class="gp">&gt;&gt;&gt;' in metrics
+    # Every parameter row names one parameter of the signature, so that it shows its default:
+    # grouped rows ("name, dtype") and options taken through **options would read "required".
+    rows = {page: re.findall(r'<tr class="doc-section-item">\s*<td>\s*<code>([^<]*)</code>(.*?)</tr>', html, re.S)
+            for page, html in _api_pages(tmp_path / "site").items()}
+    assert all(", " not in name for page_rows in rows.values() for name, _ in page_rows)
+    # Every constructor argument has a default, but PrecisionLambdaWeight's k (TF-Ranking's
+    # topn, required there too).
+    required = {"metrics": [], "budget": [], "losses": ["k"]}
+    for page, expected in required.items():
+        assert len(rows[page]) >= 6 and [name for name, cells in rows[page] if "required" in cells] == expected, page
+    precision = metrics[metrics.index('id="tfrank.PrecisionAtK"'):metrics.index('id="tfrank.RecallAtK"')]
+    assert "<code>denominator</code>" in precision and "<code>dtype</code>" in precision
+
+
+def _api_pages(site):
+    return {path.parent.name: path.read_text(encoding="utf-8") for path in (site / "api").glob("*/index.html")}
 
 
 @pytest.mark.parametrize("page, old, new", [

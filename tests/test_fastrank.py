@@ -39,6 +39,47 @@ def _scores(kind, batch, items, seed=0):
     return scores
 
 
+# === Where it runs: the one device rule ===
+
+# (GPU visible, how the function runs, fastrank.choose(...), fastrank.path())
+DEVICE_RULE = [
+    (False, "eager", "device", "cpu"), (False, "graph", "device", "cpu"), (False, "xla", "device", "xla_cpu"),
+    (True, "eager", "device", "gpu"), (True, "graph", "device", "gpu"), (True, "xla", "device", "xla_gpu"),
+    (False, "eager", "count", "xla_gpu"), (False, "graph", "count", "xla_gpu"), (False, "xla", "count", "xla_gpu"),
+    (True, "eager", "count", "xla_gpu"), (True, "graph", "count", "xla_gpu"), (True, "xla", "count", "xla_gpu"),
+    (False, "eager", "top_k", "cpu"), (False, "graph", "top_k", "cpu"), (False, "xla", "top_k", "xla_cpu"),
+    (True, "eager", "top_k", "gpu"), (True, "graph", "top_k", "gpu"), (True, "xla", "top_k", "xla_cpu"),
+]
+
+
+@pytest.mark.parametrize("gpu, mode, choice, expected", DEVICE_RULE)
+def test_one_device_rule(gpu, mode, choice, expected, monkeypatch):
+    """fastrank.path, and the three choices that read it: counting and GPU chunks (on_gpu),
+    int8 flag counts and large-batch chunks (both "cpu" only). A GPU is stubbed through
+    tf.config's device list, as tests/test_counting.py does."""
+    assert set(fastrank.PATHS) == {row[3] for row in DEVICE_RULE}
+    real = tf.config.list_logical_devices
+    monkeypatch.setattr(tf.config, "list_logical_devices",
+                        lambda kind=None: (["GPU:0"] if gpu else []) if kind == "GPU" else real(kind))
+    monkeypatch.setattr(fastrank, "LARGE_BATCH", 8 * 1000)
+    seen = {}
+
+    def fn(flags):
+        seen.update(path=fastrank.path(), on_gpu=fastrank.on_gpu(),
+                    large_batch=fastrank._large_batch_chunk_size(tf.zeros([8, 1000]), 10) is not None)
+        return fastrank.count_true(flags)
+
+    flags = tf.constant(np.ones((8, 1000), bool))
+    with fastrank.choose(choice):
+        if mode == "eager":
+            fn(flags)
+        else:
+            graph = tf.function(fn, jit_compile=mode == "xla").get_concrete_function(flags).graph
+            int8 = [op for op in graph.get_operations() if op.type == "Cast" and op.get_attr("DstT") == tf.int8]
+            assert bool(int8) == (expected == "cpu")
+    assert seen == {"path": expected, "on_gpu": expected == "xla_gpu", "large_batch": expected == "cpu"}
+
+
 # === top_k ===
 
 
@@ -102,6 +143,13 @@ def test_chunk_size_falls_back_to_plain_top_k(items, k):
 def test_chunk_size_divides_the_list_into_more_chunks_than_k(items, k):
     size = fastrank.chunk_size(items, k)
     assert items % size == 0 and items // size > k
+
+
+@pytest.mark.parametrize("k", [1, 5, 10, 100])
+def test_chunks_start_at_64_k(k):
+    """What the docs say of the GPU chunks: no list shorter than 64 k is chunked; N = 64 k is, with C = 8."""
+    assert fastrank._best_chunk(64 * k, k) == 8
+    assert [n for n in range(2, 64 * k) if fastrank._best_chunk(n, k)] == []
 
 
 # === count_true ===

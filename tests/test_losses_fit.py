@@ -12,6 +12,7 @@ import tensorflow as tf
 
 import tfrank
 from tfrank import reference
+from loss_table import LOSSES
 
 N_ITEMS, N_FEATURES, N_LISTS, BATCH, K, WIDTH = 8, 5, 48, 16, 2, 4
 
@@ -102,6 +103,31 @@ def test_ragged_ids_under_xla_fail_at_trace_time_naming_the_fix():
         model.fit(_dataset(["ragged"]), verbose=0)
 
 
+# === Every loss in one XLA-compiled fit: one output per loss, ids and graded labels in turn ===
+
+# The losses the label-form test above does not train (its four train in every form there).
+FIT_LOSSES = {name: (spec[0], spec[3][-1]) for name, spec in LOSSES.items()
+              if name not in ("softmax", "sigmoid", "pairwise_logistic", "approx_ndcg")}
+
+
+def test_every_loss_trains_under_xla():
+    """XLA's values themselves: tests/test_losses.py::test_xla_compiled_losses_match_reference."""
+    names = list(FIT_LOSSES) + ["gumbel_approx_ndcg"]
+    labels = {name: IDS if i % 2 else GRADED for i, name in enumerate(names)}
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input((N_FEATURES,))
+    model = keras.Model(inputs, {name: keras.layers.Dense(N_ITEMS, name=name)(inputs) for name in names})
+    losses = {name: cls(**options) for name, (cls, options) in FIT_LOSSES.items()}
+    losses["gumbel_approx_ndcg"] = tfrank.losses.GumbelApproxNDCGLoss(seed=0, sample_size=2)
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss=losses, jit_compile=True)
+    before = model(X)
+    history = model.fit(tf.data.Dataset.from_tensor_slices((X, labels)).batch(BATCH), verbose=0).history
+    after = model(X)
+    for name in names:
+        assert np.isfinite(history[f"{name}_loss"][0]), name
+        assert not np.allclose(before[name], after[name]), name  # the loss's gradient moved its layer
+
+
 def _first_python_block(page, after):
     text = (pathlib.Path(__file__).resolve().parents[1] / page).read_text(encoding="utf-8")
     return text.split(after, 1)[1].split("```python", 1)[1].split("```", 1)[0]
@@ -121,3 +147,20 @@ def test_the_readme_use_example_runs_as_written():
     np.testing.assert_allclose(logs["val_loss"][0], np.mean(reference.softmax_loss(IDS, scores)), rtol=1e-4)
     np.testing.assert_allclose(logs["val_precision_at_10"][0],
                                reference.weighted_mean(reference.precision_at_k(IDS, scores, 10)), rtol=1e-4)
+
+
+def test_the_migration_guide_example_runs_as_written():
+    """docs/tf-ranking.md's tfrank block, executed as written, on dense labels padded with -1."""
+    block = _first_python_block("docs/tf-ranking.md", "With tfrank (Keras 3):")
+    keras.utils.set_random_seed(4)
+    model = keras.Sequential([keras.Input((N_FEATURES,)), keras.layers.Dense(N_ITEMS)])
+    namespace = {"model": model, "x": X, "labels": GRADED}
+    exec(compile(block, "docs/tf-ranking.md", "exec"), namespace)
+    assert isinstance(model.loss.lambda_weight, tfrank.losses.NDCGLambdaWeight) and model.loss.lambda_weight.k == 10
+    scores = model(X).numpy()
+    logs = model.evaluate(X, GRADED, return_dict=True, verbose=0)
+    expected = reference.pairwise_logistic_loss(GRADED, scores, normalizer="list_size",
+                                                lambda_weight=("NDCGLambdaWeight", {"k": 10}))
+    np.testing.assert_allclose(logs["loss"], np.mean(expected), rtol=1e-4)
+    np.testing.assert_allclose(logs["ndcg_at_10"], reference.weighted_mean(reference.ndcg_at_k(
+        GRADED, scores, 10, empty="zero")), rtol=1e-4)

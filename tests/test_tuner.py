@@ -221,6 +221,7 @@ def _items(n_lists=48, n_items=8, seed=0):
 
 
 def test_early_stopping_on_the_objective(tmp_path):
+    """EarlyStopping in mode="auto" on a tfrank log name: Keras reads the metric's direction."""
     x, y = _items()
     histories = []
 
@@ -228,23 +229,20 @@ def test_early_stopping_on_the_objective(tmp_path):
         def build(self, hp):  # learning rate 0: the metric never improves after epoch 1
             model = keras.Sequential([keras.Input((8, 4)), keras.layers.Dense(1), keras.layers.Reshape((8,))])
             model.compile(keras.optimizers.SGD(hp.Fixed("learning_rate", 0.0)), tfrank.losses.SoftmaxLoss(),
-                          metrics=[tfrank.PrecisionAtK(k=2)])
+                          metrics=[tfrank.PrecisionAtK(k=5)])
             return model
 
         def fit(self, hp, model, *args, **kwargs):
             histories.append(model.fit(*args, **kwargs).history)
             return histories[-1]
 
-    stop = keras.callbacks.EarlyStopping(monitor="val_precision_at_2", mode="max", patience=1)
-    tuner = kt.RandomSearch(Frozen(), objective=tfrank.objective("val_precision_at_2"), max_trials=1,
+    stop = keras.callbacks.EarlyStopping(monitor="val_precision_at_5", patience=1)
+    tuner = kt.RandomSearch(Frozen(), objective=tfrank.objective("val_precision_at_5"), max_trials=1,
                             directory=str(tmp_path), overwrite=True)
     tuner.search(x, y, validation_split=0.25, epochs=6, verbose=0, callbacks=[stop])
-    assert len(histories[0]["val_precision_at_2"]) == 2  # stopped after one epoch without improvement
-    # Keras cannot tell the direction of a tfrank log name by itself: mode="max" is required.
-    model = Frozen().build(kt.HyperParameters())
-    with pytest.raises(ValueError, match="mode='max'"):
-        model.fit(x, y, validation_split=0.25, epochs=1, verbose=0,
-                  callbacks=[keras.callbacks.EarlyStopping(monitor="val_precision_at_2")])
+    assert [trial.status for trial in tuner.oracle.trials.values()] == ["COMPLETED"]
+    assert len(histories[0]["val_precision_at_5"]) == 2  # stopped after one epoch without improvement
+    assert tuner.oracle.get_best_trials()[0].score == histories[0]["val_precision_at_5"][0]
 
 
 def test_multi_output_model_logs_prefixed_names(tmp_path):

@@ -2,8 +2,11 @@
 
 TensorFlow is installed through an extra (``pip install "tfrank[cpu]"`` or
 ``"tfrank[gpu]"``), so a plain ``pip install tfrank`` can leave it missing.
-This module turns that, and an active Keras 2 (``TF_USE_LEGACY_KERAS=1``), into
-one clear ImportError instead of a stack trace from deep inside TensorFlow.
+This module turns that, and a Keras 2 installed as the ``keras`` package, into one clear
+ImportError instead of a stack trace from deep inside TensorFlow. (``TF_USE_LEGACY_KERAS=1``
+switches only ``tf.keras`` to Keras 2, the ``tf_keras`` package; tfrank imports ``keras``,
+which stays Keras 3, so it imports and works, but its classes belong in a ``keras.Model``,
+not a ``tf.keras`` one.)
 """
 
 _HOW = (
@@ -32,9 +35,9 @@ def check():
 
     if _version_tuple(keras.__version__) < (3, 0):
         raise ImportError(
-            f"tfrank needs Keras 3, but Keras {keras.__version__} is active "
-            "(TF_USE_LEGACY_KERAS=1 or tf_keras selects Keras 2). Unset TF_USE_LEGACY_KERAS "
-            'and pip install "keras>=3".'
+            f"tfrank needs Keras 3, but the installed keras package is Keras {keras.__version__}. "
+            'pip install "keras>=3" (TensorFlow >= 2.16 works with it; a Keras 2 model can use the '
+            "tf_keras package with TF_USE_LEGACY_KERAS=1, but not tfrank's classes)."
         )
     if keras.backend.backend() != "tensorflow":
         raise ImportError(

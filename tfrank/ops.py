@@ -107,8 +107,7 @@ def recall_at_k(
     relevant (label > 0), non-padding, unmasked items. Lists with n_rel = 0 follow
     ``empty`` (default ``"skip"``: NaN here, left out of the Keras metric's mean).
 
-    Args:
-        y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
+    The arguments are those of `precision_at_k`.
 
     Returns:
         ``[B]`` float32 per-list values, or a dict of them keyed by log name.
@@ -134,8 +133,7 @@ def f1_at_k(
     ``F1@K = 2 P R / (P + R) = 2 hits@K / (K + n_rel)``, 0 when hits@K = 0, with
     P = hits@K / K (K even when the list is shorter, as ranx ``f1@k``).
 
-    Args:
-        y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
+    The arguments are those of `precision_at_k`.
 
     Example (2 of the 3 relevant items in the top 2: 2 * 2 / (2 + 3)):
 
@@ -156,8 +154,7 @@ def hit_rate_at_k(
     trec_eval ``success_k``. With ``ties="expected"`` it is the probability that a
     relevant item makes the top K when tied items are ordered at random.
 
-    Args:
-        y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
+    The arguments are those of `precision_at_k`.
 
     Example (class ids; list 1's item 2 is ranked second; with all scores tied, the
     one relevant item of four is in the top 1 with probability 1/4):
@@ -180,8 +177,7 @@ def mrr_at_k(
 
     trec_eval ``recip_rank`` is the uncut value (K >= N); the mean over lists is MRR.
 
-    Args:
-        y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
+    The arguments are those of `precision_at_k`.
 
     Example (the first relevant item, 3, is ranked second):
 
@@ -206,8 +202,9 @@ def map_at_k(
     tf-ranking, keras-rs); ``"min_k_n_rel"``: Z = min(K, n_rel); ``"hits"``: Z = hits@K,
     0 when no hit (torchmetrics ``RetrievalMAP(top_k=K)``).
 
+    The other arguments are those of `precision_at_k`.
+
     Args:
-        y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
         normalizer: ``"n_rel"``, ``"min_k_n_rel"`` or ``"hits"``.
 
     Example (relevant items at ranks 1 and 3 of 3 relevant: (1/1 + 2/3) / 3; by hits@3 = 2: / 2):
@@ -237,8 +234,9 @@ def ndcg_at_k(
     ordering sorts every valid label of the list, not only those in the top K. Graded
     labels count here; ids and class ids have rel = 1.
 
+    The other arguments are those of `precision_at_k`.
+
     Args:
-        y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
         gain: ``"exponential"`` (default), ``"linear"``, or a function of the labels
             registered with ``@keras.saving.register_keras_serializable()`` (or its
             registered name); it is applied to relevant items only (label <= 0 gains 0).
@@ -268,9 +266,11 @@ def dcg_at_k(
 
     Lists with no relevant item follow ``empty`` like every metric here (their DCG is 0).
 
+    The other arguments are those of `precision_at_k`.
+
     Args:
-        y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
-        gain, discount: as in `ndcg_at_k`.
+        gain: as in `ndcg_at_k`.
+        discount: as in `ndcg_at_k`.
 
     Example (gains 3, 0, 1 at discounts 1, 1/log2(3), 1/2):
 
@@ -292,8 +292,7 @@ def r_precision(
     NOTE: R varies per list, so the whole list is ranked (a full sort, O(N log N)
     per list, instead of a top-K) and hits are read at each list's R.
 
-    Args:
-        y_true, y_pred, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
+    The arguments are those of `precision_at_k`.
 
     Example (R = 2; the top 2 hold one relevant item):
 
@@ -315,10 +314,11 @@ def ranking_metrics(
     when ``"r_precision"`` is requested). ``options`` (``denominator``, ``normalizer``,
     ``gain``, ``discount``) go to every requested metric that takes them.
 
+    The other arguments are those of `precision_at_k`.
+
     Args:
         metrics: names from ``"precision"``, ``"recall"``, ``"f1"``, ``"hit_rate"``,
             ``"mrr"``, ``"map"``, ``"ndcg"``, ``"dcg"``, ``"r_precision"``.
-        y_true, y_pred, k, mask, sample_weight, label_format, empty, ties: as in `precision_at_k`.
 
     Example:
 

@@ -23,6 +23,7 @@ from _recording import HERE, Source  # noqa: E402
 from extract_keras_rs import extract_keras_rs  # noqa: E402
 from extract_ranx import extract_ranx  # noqa: E402
 from extract_tf_ranking import extract_tf_ranking  # noqa: E402
+from extract_tf_ranking_losses import extract_tf_ranking_losses  # noqa: E402
 
 
 def main(argv=None):
@@ -35,16 +36,19 @@ def main(argv=None):
     jobs = [
         ("keras_rs", args.keras_rs, "keras-team/keras-rs", extract_keras_rs),
         ("tf_ranking", args.tf_ranking, "tensorflow/ranking", extract_tf_ranking),
+        ("tf_ranking_losses", args.tf_ranking, "tensorflow/ranking", extract_tf_ranking_losses),
         ("ranx", args.ranx, "AmenRa/ranx", extract_ranx),
     ]
     for name, path, repository, extract in jobs:
         if not path:
             continue
-        cases = extract(Source(path, repository))
+        cases, extra = extract(Source(path, repository)), {}
+        if isinstance(cases, tuple):  # the losses: (cases, tests of losses tfrank does not have)
+            cases, extra = cases[0], {"out_of_scope": cases[1]}
         # The counts the suite asserts, so that no case can go missing unnoticed.
         counts = {"cases": len(cases), "not_expressible": sum(1 for c in cases if c.get("expressible") is False)}
         with open(os.path.join(args.out, f"{name}.json"), "w", encoding="utf-8") as f:
-            json.dump({"library": name, "counts": counts, "cases": cases}, f, indent=1)
+            json.dump({"library": name, "counts": counts, "cases": cases, **extra}, f, indent=1)
         print(f"{name}: {counts}")
 
 

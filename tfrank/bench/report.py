@@ -3,7 +3,7 @@
 import json
 import os
 
-from tfrank.bench import family, impls, retrieval
+from tfrank.bench import family, impls, pair_losses, retrieval
 
 PEERS = [impl.name for impl in impls.IMPLS if impl.name not in ("read_pass", "tfrank")]
 MIB = 2**20
@@ -180,6 +180,8 @@ def markdown(results):
         lines += _memory_table(results["memory"])
     if results.get("budget"):
         lines += _budget_table(results["budget"])
+    if results.get("losses"):
+        lines += pair_losses.table(results["losses"])
     if results.get("xla"):
         lines += _xla_lines(results["xla"])
     if results.get("retrieval"):

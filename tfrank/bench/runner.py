@@ -7,7 +7,7 @@ import platform
 import sys
 import time
 
-from tfrank.bench import budget, cells, family, fit, impls, memory, plan, report, retrieval
+from tfrank.bench import budget, cells, family, fit, impls, memory, pair_losses, plan, report, retrieval
 from tfrank.bench.plan import DEFAULT_SECTIONS, SECTIONS
 from tfrank.bench import timing, xla
 
@@ -131,6 +131,8 @@ def run(args):
         "memory": ("memory, one fresh process per row:", lambda: memory.run(device, quick=args.quick, say=_say)),
         "budget": ("PrecisionAtBudget update:",
                    lambda: budget.run(device, limits, quick=args.quick, say=_say, seed=args.seed)),
+        "losses": ("pairwise losses, a training step, dense labels vs ids:",
+                   lambda: pair_losses.run(device, limits, quick=args.quick, say=_say, seed=args.seed)),
         "xla": ("XLA programs for a replay by jaxlib:",
                 lambda: xla.run(args.out, quick=args.quick, say=_say, seed=args.seed)),
         "retrieval": ("retrieval over a whole corpus (one child process per row):",
@@ -154,7 +156,7 @@ def run(args):
     _say(f"\nwrote {', '.join(['results.json', 'results.md'] + results['plots'])} to {args.out} "
          f"({results['wall_seconds']} s)")
     wrong = cells.check_agreement(results.get("cases", []))
-    wrong += [row for row in results.get("family", []) if not row["agree"]]
+    wrong += [row for row in results.get("family", []) + results.get("losses", []) if not row["agree"]]
     wrong += results.get("xla", {}).get("failures", [])
     if wrong:
         print(f"tfrank bench: implementations disagree on the metric value in {len(wrong)} case(s); see results.md",

@@ -30,12 +30,16 @@ MAX_IDS = 32  # ids lists padded to more than this many relevant ids take the to
 MAX_ITEMS = 1 << 17  # longer lists take the top k (measured on an H100, wall clock, [B, R, N]
 # layout: counting 3.25 read passes against 2.78 at N = 1e6, B = 64; 1.36 against 2.08 at N = 10,000)
 LAYOUTS = ("siblings", "broadcast")  # R reductions over [B, N], or one over [B, R, N]
-_LAYOUT = ["siblings"]
+_LAYOUT = ["siblings"]  # a stack, read while a function is traced (see `layout`)
 
 
 @contextlib.contextmanager
 def layout(name):
-    """Within the block, `ranks` compares in layout ``name`` (the replay benchmark exports both)."""
+    """Within the block, `ranks` compares in layout ``name`` (the replay benchmark exports both).
+
+    NOTE: a trace-time switch, one per process, like `fastrank.choose`: it acts on the
+    functions traced inside the block, not on their later calls.
+    """
     if name not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}; got {name!r}")
     _LAYOUT.append(name)

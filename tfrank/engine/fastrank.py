@@ -30,37 +30,39 @@ import math
 
 import tensorflow as tf
 
+from tfrank.engine._internals import xla_context
+
 TopK = collections.namedtuple("TopK", ["values", "indices"])
 MIN_ITEMS = 1024  # below this, the plain top_k is as fast as anything
 LARGE_BATCH = 2**22  # from this many items in a static batch, chunks pay from N = MIN_ITEMS / 2
 INT8_BLOCK = 127  # the largest count of ones an int8 holds
 CHOICES = ("device", "count", "top_k")
-_CHOICE = ["device"]
+PATHS = ("cpu", "gpu", "xla_cpu", "xla_gpu")
+_CHOICE = ["device"]  # a stack, read while a function is traced (see `choose`)
 
 # === Where it runs ===
 
 
 def compiling_with_xla():
-    """True while tracing for XLA (``jit_compile=True``): the check ``tf.function`` itself makes
-    before wrapping a function for XLA. It picks what is fast as separate TF ops or as one XLA
-    fusion, and turns on the -0.0 fix for XLA's TopK (tests/test_fastrank.py and
-    test_core_ties.py check that under XLA, so a TensorFlow that moved this internal helper
-    would be caught)."""
-    try:
-        from tensorflow.python.framework import ops
-        from tensorflow.python.ops import control_flow_util
-
-        return bool(control_flow_util.GraphOrParentsInXlaContext(ops.get_default_graph()))
-    except (ImportError, AttributeError):
-        return False
+    """True while tracing for XLA (``jit_compile=True``), whatever `choose` says: the switches
+    that XLA needs for correct values read it (the -0.0 fix for XLA's TopK, the ragged-ids
+    error), and `path` reads it for speed (`tfrank.engine._internals`)."""
+    return xla_context()
 
 
 @contextlib.contextmanager
 def choose(method):
-    """Within the block, rank as on a GPU (``"count"``: `tfrank.engine.counting` for ids,
-    chunks for every N in `top_k`) or as on a CPU (``"top_k"``), whatever the device
-    (``"device"``: by the device, the default). The XLA replay export traces what a GPU
-    runs this way on a machine without one; the tests compare both paths."""
+    """Within the block, rank as on a GPU under XLA (``"count"``: `tfrank.engine.counting` for
+    ids, chunks from N = 64 k in `top_k`) or as on a CPU (``"top_k"``), whatever the device
+    (``"device"``: by the device, the default). The XLA replay export traces what a GPU runs
+    this way on a machine without one; the tests compare both paths.
+
+    NOTE: a trace-time switch. It acts while a function is traced, not when it runs: a
+    ``tf.function`` traced inside the block keeps its choice when called later, and one
+    traced before never sees it. The stack is one per process, shared by every thread (as
+    MirroredStrategy's replica threads trace their part of a step in threads of their own),
+    so threads that trace at the same time must not choose differently.
+    """
     if method not in CHOICES:
         raise ValueError(f"method must be one of {CHOICES}; got {method!r}")
     _CHOICE.append(method)
@@ -70,12 +72,29 @@ def choose(method):
         _CHOICE.pop()
 
 
+def path():
+    """The one device rule: which of `PATHS` the function being traced takes.
+
+    ``"xla_gpu"`` under XLA with a GPU visible (what Keras' ``fit`` compiles there), and
+    inside ``choose("count")`` in any case; ``"xla_cpu"`` under XLA otherwise (no GPU, or
+    inside ``choose("top_k")``); ``"gpu"`` for separate TF ops with a GPU visible; ``"cpu"``
+    for separate TF ops on a CPU. ``"xla_gpu"`` counts ranks for ids, chunks the top k from
+    N = 64 k on and checks NaN without a conditional (`on_gpu`); only ``"cpu"`` counts flags in
+    int8 blocks (GPUs have no int8 sum, XLA fuses the float32 cast away) and chunks a large
+    static batch of short lists (`count_true`, `top_k`).
+    """
+    if _CHOICE[-1] == "count":
+        return "xla_gpu"
+    xla = compiling_with_xla()
+    gpu = bool(tf.config.list_logical_devices("GPU"))
+    if xla:
+        return "xla_gpu" if gpu and _CHOICE[-1] == "device" else "xla_cpu"
+    return "gpu" if gpu else "cpu"
+
+
 def on_gpu():
-    """True while tracing for XLA with a GPU visible (what Keras' ``fit`` compiles there), or
-    inside ``choose("count")``; False inside ``choose("top_k")``."""
-    if _CHOICE[-1] != "device":
-        return _CHOICE[-1] == "count"
-    return compiling_with_xla() and bool(tf.config.list_logical_devices("GPU"))
+    """True where `path` is ``"xla_gpu"``: XLA on a GPU, or inside ``choose("count")``."""
+    return path() == "xla_gpu"
 
 
 # === Top k ===
@@ -97,6 +116,13 @@ def chunk_size(n_items, k):
 
 
 def _best_chunk(n_items, k):
+    """The divisor C of N that minimises N / C + k * C, when that is at most N / 4, else None.
+
+    N / C + k * C >= 2 * sqrt(N * k) (equality at C = sqrt(N / k)), and 2 * sqrt(N * k) <= N / 4
+    means N >= 64 * k: no list shorter than 64 k is chunked. At N = 64 k only C = 8 meets the
+    bound, so N must be a multiple of 8 there (k = 10: N = 640, C = 8); longer lists take a
+    wider range of C, and a list with no divisor in it (a prime N) is never chunked.
+    """
     ideal = math.sqrt(n_items / k)
     sizes = [c for c in range(max(2, int(ideal / 4)), int(ideal * 4) + 1) if n_items % c == 0 and n_items // c > k]
     best = min(sizes, key=lambda c: n_items / c + k * c, default=None)
@@ -107,11 +133,11 @@ def _best_chunk(n_items, k):
 
 def _large_batch_chunk_size(scores, k):
     """`chunk_size` for N below `MIN_ITEMS` when the static batch holds ``LARGE_BATCH`` items
-    or more (CPU only): the extra ops then cost less than the shorter ``top_k`` saves.
+    or more (`path` ``"cpu"`` only): the extra ops then cost less than the shorter ``top_k`` saves.
     Measured here (graph mode, K = 10, N = 1,000): B = 8,192 takes 11 instead of 15 read
     passes, while B = 1,024 (and N = 100 at any B) still loses."""
     batch, n_items = scores.shape[0], scores.shape[1]
-    if compiling_with_xla() or not isinstance(batch, int) or not isinstance(n_items, int):
+    if path() != "cpu" or not isinstance(batch, int) or not isinstance(n_items, int):
         return None
     if batch * n_items < LARGE_BATCH or n_items < MIN_ITEMS // 2:
         return None
@@ -119,10 +145,11 @@ def _large_batch_chunk_size(scores, k):
 
 
 def _gpu_chunk_size(scores, k):
-    """`chunk_size` for XLA on a GPU, where XLA's TopK sorts every list: two TopKs over the
-    N / C maxima and the k * C candidates cost less than one over N from N = 2k on (measured
-    on an H100, device time, B = 1024: dense P@10 at N = 10,000 took 11.5 read passes
-    chunked, a plain TopK + gather 86; at N = 1,000, B = 8192, 22 against 79)."""
+    """`chunk_size` for XLA on a GPU (`on_gpu`), where XLA's TopK sorts every list: two TopKs
+    over the N / C maxima and the k * C candidates, chunked wherever `_best_chunk` finds a C,
+    i.e. from N = 64 k on (not from `MIN_ITEMS`; measured on an H100, device time, B = 1024:
+    dense P@10 at N = 10,000 took 11.5 read passes chunked, a plain TopK + gather 86; at
+    N = 1,000, B = 8192, 22 against 79)."""
     if not on_gpu() or not isinstance(scores.shape[1], int):
         return None
     return _best_chunk(scores.shape[1], k)
@@ -162,14 +189,13 @@ def _one_zero(scores):
 def count_true(flags):
     """``[B]`` float32 number of True in each row of a ``[B, N]`` bool tensor.
 
-    On a CPU it counts in int8 blocks of at most 127 items (1 byte per item instead of a
-    ``[B, N]`` float32 cast; a list of at most 127 items is one block); GPUs have no int8
-    sum kernel and plenty of bandwidth, and XLA fuses the cast away, so there (and for
-    unknown N) it sums a float32 cast. Exact up to 2**24 per row.
+    Where `path` is ``"cpu"`` it counts in int8 blocks of at most 127 items (1 byte per item
+    instead of a ``[B, N]`` float32 cast; a list of at most 127 items is one block); GPUs
+    have no int8 sum kernel and plenty of bandwidth, and XLA fuses the cast away, so on
+    every other path (and for unknown N) it sums a float32 cast. Exact up to 2**24 per row.
     """
     n_items = flags.shape[1]
-    plain = compiling_with_xla() or tf.config.list_logical_devices("GPU")
-    if plain or not isinstance(n_items, int):
+    if path() != "cpu" or not isinstance(n_items, int):
         return tf.reduce_sum(tf.cast(flags, tf.float32), axis=1)
     if n_items <= INT8_BLOCK:
         return tf.cast(tf.reduce_sum(tf.cast(flags, tf.int8), axis=1), tf.float32)

@@ -79,7 +79,12 @@ def _mask(mask, y_pred):
 
 
 def resolve_format(y_true, y_pred, label_format):
-    """Returns "dense", "ids" or "class" for a dense or ragged y_true."""
+    """Returns "dense", "ids" or "class" for a dense or ragged y_true (the rule: docs/labels.md).
+
+    An int ``[B, W]`` tensor is dense when W == N (as keras-rs, TF-Ranking and Keras read
+    it), class ids when W == 1 < N, and ids otherwise; when W or N is not known
+    statically it is refused unless ``label_format`` says which.
+    """
     validation.check_choice("label_format", label_format, validation.LABEL_FORMATS)
     if isinstance(y_true, tf.RaggedTensor):
         if label_format == "dense":
@@ -96,10 +101,10 @@ def resolve_format(y_true, y_pred, label_format):
     if rank == 1:
         return "class"
     if rank == 2 and y_true.dtype.is_integer:
-        if width is None or n_items is None or width == n_items:
-            if width == 1 and n_items is not None and n_items != 1:
-                return "class"
+        if width is None or n_items is None:
             raise validation.ambiguous_format(y_true, y_pred)
+        if width == n_items:
+            return "dense"  # e.g. scikit-learn's MultiLabelBinarizer output, int64 multi-hot
         return "class" if width == 1 else "ids"
     if rank == 2 and width == 1 and n_items != 1:
         return "class"  # float class ids [B, 1], as Keras often delivers sparse labels

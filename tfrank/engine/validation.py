@@ -42,6 +42,15 @@ def invalid(arg, value, valid, error=ValueError):
     return error(f"{arg} must be {valid}, got {arg}={_shown(value)}")
 
 
+def abstract_base(cls, attribute, valid):
+    """TypeError for building a base class (or a subclass that does not set ``attribute``)."""
+    return TypeError(
+        f"{cls.__name__} is a base class: subclass it and set the class attribute {attribute} "
+        f"({valid}), or use one of tfrank's subclasses; got {cls.__name__}.{attribute}="
+        f"{getattr(cls, attribute, None)!r}"
+    )
+
+
 # === Python arguments ===
 
 
@@ -69,12 +78,19 @@ def check_budget(budget):
     raise invalid("budget", budget, valid, ValueError if isinstance(budget, numbers.Number) else TypeError)
 
 
-def check_temperature(temperature):
+def check_temperature(temperature, arg="temperature"):
     """Returns temperature as a float: a positive finite number (bool rejected)."""
     if isinstance(temperature, numbers.Real) and not isinstance(temperature, bool) and 0 < temperature < float("inf"):
         return float(temperature)
     wrong_type = not isinstance(temperature, numbers.Real) or isinstance(temperature, bool)
-    raise invalid("temperature", temperature, "a positive float", TypeError if wrong_type else ValueError)
+    raise invalid(arg, temperature, "a positive float", TypeError if wrong_type else ValueError)
+
+
+def check_positive_int(arg, value):
+    """Returns value as an int: a positive int (bool rejected)."""
+    if _is_positive_int(value):
+        return int(value)
+    raise invalid(arg, value, "a positive int", ValueError if isinstance(value, numbers.Number) else TypeError)
 
 
 def check_metrics(metrics, known):
@@ -98,6 +114,13 @@ def no_such_option(name, metrics, takes, owners):
     if owners:
         text += f" ({name!r} is an option of {', '.join(owners)})"
     return TypeError(text)
+
+
+def check_bool(arg, value):
+    """Returns ``value``, a Python bool (0, 1, "yes" and None rejected)."""
+    if isinstance(value, bool):
+        return value
+    raise invalid(arg, value, "True or False", TypeError)
 
 
 def check_choice(arg, value, choices):
@@ -214,7 +237,8 @@ def check_per_example(arg, tensor, what, *, floating=False):
 def ambiguous_format(y_true, y_pred):
     return ValueError(
         f"y_true is an int tensor of shape {_shape(y_true)} and y_pred has shape {_shape(y_pred)}: "
-        "it could be dense labels or relevant ids. Pass label_format='dense' or label_format='ids'."
+        "with a width that is not known statically, it could be dense labels (as wide as y_pred) or "
+        "relevant ids. Pass label_format='dense' or label_format='ids'."
     )
 
 

@@ -1,72 +1,40 @@
-"""Keras 3 losses: thin wrappers over `tfrank.losses.functional`.
+"""Keras 3 losses over `tfrank.losses.functional`: the cross-entropies and the pointwise losses.
 
-Each class names its per-list function; `RankingLoss` reduces the per-list values with
-Keras' reductions and per-list ``sample_weight`` (one weight per list, as the metrics).
-Unlike ``keras.losses.Loss``, labels are not cast to the loss dtype: ids stay ids, and a
-ragged tensor or a ``{"labels", "mask"}`` dict reaches the function as it is. The
-reduction is Keras' own (``reduce_weighted_values``, which also scales the loss for a
-``tf.distribute`` strategy), so ``reduction=`` means what it means for any Keras loss.
+The pairwise losses are in `tfrank.losses.pairwise_classes`, the list-wise ones in
+`tfrank.losses.listwise_classes`; the base class in `tfrank.losses.base`.
 """
 
 import keras
-import tensorflow as tf
-from keras.src.losses.loss import reduce_weighted_values
 
-from tfrank.engine import inputs, validation
-from tfrank.losses import functional
-
-
-class RankingLoss(keras.losses.Loss):
-    """Base class: subclasses set ``fn`` (a function of `tfrank.losses.functional`).
-
-    Args:
-        label_format: None (resolved from dtype and shape, as the metrics), ``"dense"`` or ``"ids"``.
-        reduction: Keras' reduction of the per-list values, default ``"sum_over_batch_size"``
-            (the weighted sum over lists divided by the number of lists).
-        name, dtype: as for any Keras loss.
-    """
-
-    fn = None
-
-    def __init__(self, *, label_format=None, reduction="sum_over_batch_size", name=None, dtype=None):
-        validation.check_choice("label_format", label_format, validation.LABEL_FORMATS)
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.label_format = label_format
-
-    def _options(self):
-        return {}
-
-    def call(self, y_true, y_pred):
-        """Per-list values ``[B]`` float32."""
-        return type(self).fn(y_true, y_pred, label_format=self.label_format, **self._options())
-
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        with tf.name_scope(self.name):
-            values = self.call(y_true, y_pred)
-            checks = ()
-            if sample_weight is not None:
-                sample_weight, checks = inputs.list_weights(sample_weight, y_pred)
-            with tf.control_dependencies(checks):
-                loss = reduce_weighted_values(values, sample_weight, reduction=self.reduction, dtype="float32")
-            return tf.cast(loss, self.dtype)
-
-    def get_config(self):
-        return {**super().get_config(), "label_format": self.label_format, **self._options()}
+from tfrank.engine import validation
+from tfrank.losses import _common, functional, lambdas
+from tfrank.losses.base import RankingLoss
 
 
 @keras.saving.register_keras_serializable(package="tfrank")
 class SoftmaxLoss(RankingLoss):
     """List-wise softmax cross-entropy: the relevant items' share of a softmax over the list.
 
-    Per list: ``logsumexp_i(s_i) − Σ_i t_i s_i`` over valid items with targets
-    ``t_i = y_i / Σ_j y_j`` (TF-Ranking's ``SoftmaxLoss``, ListNet's top-1 form); for ids,
-    ``logsumexp(s) − mean_relevant(s)`` with one gather of the relevant logits.
+    Per list: ``Σ_i t_i (logsumexp_j(s_j) − s_i) / Σ_i t0_i`` over valid items, with targets
+    ``t_i = w_i t0_i`` and ``t0_i = y_i`` (TF-Ranking's ``SoftmaxLoss``, ListNet's top-1
+    form), or ``G(y_i) D(r_i)`` with a `DCGLambdaWeight`; for ids, ``t0 = 1`` on the relevant
+    ids, read with one gather. ``targets="unnormalized"`` drops the division: a list then
+    counts its label sum, as in TF-Ranking.
 
     NOTE: graded labels weight the targets by label. A list with no relevant item gives 0.
-    Padding and masked items leave the softmax. Ids are never densified: memory ``[B, N]``.
+    Padding and masked items leave the softmax; an item of weight 0 stays in it. Ids are
+    never densified: memory ``[B, N]``.
 
     Args:
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+        lambda_weight: None, or a `DCGLambdaWeight` / `NDCGLambdaWeight` (targets ``G(y) D(r)``).
+        temperature: positive float, default 1.0: the logits are divided by it.
+        targets: ``"normalized"`` (default) or ``"unnormalized"`` (TF-Ranking's numbers).
+
+    Keyword Args:
+        label_format: as in `RankingLoss`.
+        reduction: as in `RankingLoss`.
+        name: as in `RankingLoss`.
+        dtype: as in `RankingLoss`.
 
     Example:
 
@@ -81,22 +49,48 @@ class SoftmaxLoss(RankingLoss):
     """
 
     fn = functional.softmax_loss
+    lambda_weights = (lambdas.DCGLambdaWeight,)
+
+    def __init__(self, lambda_weight=None, temperature=1.0, targets="normalized", **kwargs):
+        self._set_lambda_weight(lambda_weight)
+        self.temperature = validation.check_temperature(temperature)
+        self.targets = validation.check_choice("targets", targets, functional.TARGETS)
+        super().__init__(**kwargs)
+
+    def _options(self):
+        return {"lambda_weight": self.lambda_weight, "temperature": self.temperature, "targets": self.targets}
+
+
+class _Pointwise(RankingLoss):
+    def __init__(self, normalizer="valid", **kwargs):
+        self.normalizer = _common.check_normalizer(normalizer)
+        super().__init__(**kwargs)
+
+    def _options(self):
+        return {"normalizer": self.normalizer}
 
 
 @keras.saving.register_keras_serializable(package="tfrank")
-class SigmoidLoss(RankingLoss):
+class SigmoidLoss(_Pointwise):
     """Sigmoid (binary) cross-entropy of every valid item against its relevance, per list.
 
-    Per list: ``(Σ_i softplus(s_i) − Σ_i t_i s_i) / n_valid`` with ``t_i = min(y_i, 1)``:
-    Keras' ``BinaryCrossentropy(from_logits=True)`` over the list's valid items. For ids
-    the second sum is the sum of the gathered relevant logits.
+    Per list: ``Σ_i w_i (softplus(s_i) − t_i s_i) / n`` with ``t_i = min(y_i, 1)`` and n
+    its valid items: Keras' ``BinaryCrossentropy(from_logits=True)`` over the list's valid
+    items. For ids the second sum is the sum of the gathered relevant logits.
 
     NOTE: graded labels of 1 or more are targets of 1; labels in (0, 1) are soft targets.
     A list with no relevant item still counts (all its items are negatives); a list with
     no valid item gives 0. Ids are never densified.
 
     Args:
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+        normalizer: ``"valid"`` (default), ``"list_size"`` (the padded N: TF-Ranking's
+            ``SigmoidCrossEntropyLoss``) or ``"none"`` (with ``reduction="sum"``: TF-Ranking's SUM).
+
+    Keyword Args:
+        label_format: as in `RankingLoss`.
+        reduction: as in `RankingLoss`.
+        name: as in `RankingLoss`.
+        dtype: as in `RankingLoss`.
 
     Example:
 
@@ -114,64 +108,76 @@ class SigmoidLoss(RankingLoss):
 
 
 @keras.saving.register_keras_serializable(package="tfrank")
-class PairwiseLogisticLoss(RankingLoss):
-    """Pairwise logistic loss: each more relevant item should outscore each less relevant one.
+class MeanSquaredLoss(_Pointwise):
+    """Squared error of each valid item's score against its label, per list (TF-Ranking's
+    ``MeanSquaredLoss``): a pointwise regression on the labels.
 
-    Per list: ``Σ_{i,j valid, y_i > y_j} log(1 + exp(s_j − s_i)) / n_valid``, pairs summed
-    and divided by the valid items, as keras-rs' ``PairwiseLogisticLoss`` does (it divides
-    by the padded list size: the same value when nothing is padded or masked).
+    Per list: ``Σ_i w_i (y_i − s_i)² / n``, n its valid items (``normalizer``); the raw
+    scores, no temperature. For ids the labels are 1 on the relevant ids, 0 elsewhere:
+    ``Σ_i w_i s_i² + Σ_{relevant} w_i (1 − 2 s_i)``, read with one gather.
 
-    NOTE: dense labels build every pair, ``[B, N, N]`` floats; ids build ``[B, R, N]`` (each
-    relevant item against every item, less the ``[B, R, R]`` relevant pairs), so ids
-    are the form for long lists. A list with no relevant item gives 0.
+    NOTE: graded labels are regressed as they are (label 3 asks for score 3). A list with
+    no relevant item still counts; a list with no valid item gives 0. Ids are never densified.
 
     Args:
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+        normalizer: ``"valid"`` (default), ``"list_size"`` (TF-Ranking's Keras loss) or ``"none"``.
+
+    Keyword Args:
+        label_format: as in `RankingLoss`.
+        reduction: as in `RankingLoss`.
+        name: as in `RankingLoss`.
+        dtype: as in `RankingLoss`.
 
     Example:
 
     >>> import tfrank
-    >>> loss = tfrank.losses.PairwiseLogisticLoss()
-    >>> # item 0 relevant: (ln(1 + e^-1) against item 1 + ln(1 + e^-2) against item 2) / 3
-    >>> round(float(loss([[0]], [[1.0, 0.0, -1.0]])), 4)
-    0.1467
+    >>> loss = tfrank.losses.MeanSquaredLoss()
+    >>> # ((1 - 0.6)^2 + (0 - 0.8)^2) / 2 = (0.16 + 0.64) / 2
+    >>> round(float(loss([[1.0, 0.0]], [[0.6, 0.8]])), 4)
+    0.4
 
-    In a model: ``model.compile(optimizer="adam", loss=tfrank.losses.PairwiseLogisticLoss(),
+    In a model: ``model.compile(optimizer="adam", loss=tfrank.losses.MeanSquaredLoss(),
     metrics=[tfrank.NDCGAtK(k=10)])``.
     """
 
-    fn = functional.pairwise_logistic_loss
+    fn = functional.mean_squared_loss
 
 
 @keras.saving.register_keras_serializable(package="tfrank")
-class ApproxNDCGLoss(RankingLoss):
-    """ApproxNDCG: minus NDCG computed with smooth ranks (Qin, Liu & Li 2010; TF-Ranking).
+class UniqueSoftmaxLoss(RankingLoss):
+    """Unique-rating softmax (Zhu & Klabjan 2020): each relevant item against the items of
+    lower label only, weighted by its gain (TF-Ranking's ``UniqueSoftmaxLoss``).
 
-    Per list: ``−Σ_i (2**y_i − 1) / log2(1 + r_i) / IDCG`` with the smooth rank
-    ``r_i = 1 + Σ_{j valid, j≠i} σ((s_j − s_i) / temperature)``; values lie in [−1, 0].
+    Per list: ``Σ_i (2^{y_i} − 1) (log(e^{s_i} + Σ_{j: y_j < y_i} e^{s_j}) − s_i)`` over valid
+    items; with per-item weights, times ``Σ_i w_i y_i / Σ_i y_i``.
 
-    NOTE: dense labels build ``[B, N, N]``, ids ``[B, R, N]``. A list with no relevant item
-    gives 0. Lower temperatures track the true NDCG more closely and give steeper gradients.
+    NOTE: items of equal label do not compete. A list with no relevant item gives 0. Dense
+    labels build ``[B, N, N]``; ids (gain 1) one ``[B, N]`` mask of the relevant items.
 
     Args:
-        temperature: positive float, default 0.1 (TF-Ranking's ``alpha = 1 / temperature = 10``).
-        label_format, reduction, name, dtype: as in `RankingLoss`.
+        temperature: positive float, default 1.0: the logits are divided by it.
+
+    Keyword Args:
+        label_format: as in `RankingLoss`.
+        reduction: as in `RankingLoss`.
+        name: as in `RankingLoss`.
+        dtype: as in `RankingLoss`.
 
     Example:
 
     >>> import tfrank
-    >>> loss = tfrank.losses.ApproxNDCGLoss(temperature=1.0)
-    >>> # r_0 = 1 + σ(-1) = 1.2689 for the relevant item 0: -(1 / log2(2.2689)) / 1
-    >>> round(float(loss([[0]], [[1.0, 0.0]])), 4)
-    -0.846
+    >>> loss = tfrank.losses.UniqueSoftmaxLoss()
+    >>> # item 0 (label 2): ln(e^0 + e^0 + e^0) - 0 = 1.0986 times 3; item 1 (label 1): ln(e^0 + e^0) = 0.6931
+    >>> round(float(loss([[2.0, 1.0, 0.0]], [[0.0, 0.0, 0.0]])), 4)
+    3.989
 
-    In a model: ``model.compile(optimizer="adam", loss=tfrank.losses.ApproxNDCGLoss(),
+    In a model: ``model.compile(optimizer="adam", loss=tfrank.losses.UniqueSoftmaxLoss(),
     metrics=[tfrank.NDCGAtK(k=10)])``.
     """
 
-    fn = functional.approx_ndcg_loss
+    fn = functional.unique_softmax_loss
 
-    def __init__(self, temperature=0.1, **kwargs):
+    def __init__(self, temperature=1.0, **kwargs):
         self.temperature = validation.check_temperature(temperature)
         super().__init__(**kwargs)
 

@@ -151,7 +151,8 @@ def recall_at_budget(y_true: TensorLike, y_pred: TensorLike, budget: int, *,
 
 
 class BudgetMetric(keras.metrics.Metric):
-    """Base class: subclasses set ``base`` (a key of `DEFINITIONS`) and nothing else.
+    """Base class: subclasses set ``base`` (a key of `DEFINITIONS`) and nothing else; building
+    the base itself is a TypeError.
 
     Every state variable uses ``aggregation="only_first_replica"``: under a strategy
     each replica merges the all-gathered best examples of every replica, so all copies
@@ -159,10 +160,13 @@ class BudgetMetric(keras.metrics.Metric):
     """
 
     base = None
-    direction = "max"  # keras-tuner reads this to infer the objective's direction
+    direction = "max"  # informational: keras-tuner 1.4 never reads it; use tfrank.objective(name)
+    _direction = "up"  # read by Keras' EarlyStopping, ModelCheckpoint, ... in mode="auto"
 
     def __init__(self, budget: int = 100, *, name: typing.Optional[str] = None,
                  dtype: typing.Optional[str] = None) -> None:
+        if self.base not in DEFINITIONS:
+            raise validation.abstract_base(type(self), "base", f"one of {', '.join(map(repr, DEFINITIONS))}")
         self.budget = validation.check_budget(budget)
         if name is not None and not isinstance(name, str):
             raise validation.invalid("name", name, "a str or None", TypeError)
@@ -237,7 +241,8 @@ class PrecisionAtBudget(BudgetMetric):
     Args:
         budget: number of examples reviewed, a positive int (a fraction is not
             supported: see docs/budget.md).
-        name, dtype: as for any Keras metric; default name ``precision_at_budget_{budget}``.
+        name: the log name; default ``precision_at_budget_{budget}``.
+        dtype: of the state and the result; default float32.
 
     Example:
 
@@ -270,7 +275,8 @@ class RecallAtBudget(BudgetMetric):
 
     Args:
         budget: number of examples reviewed, a positive int.
-        name, dtype: as for any Keras metric; default name ``recall_at_budget_{budget}``.
+        name: the log name; default ``recall_at_budget_{budget}``.
+        dtype: of the state and the result; default float32.
 
     Example:
 

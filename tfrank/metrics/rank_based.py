@@ -28,7 +28,10 @@ class MRRAtK(RankingMetric):
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
-        name, dtype: as for any Keras metric; default name ``mrr_at_{k}``.
+        stderr: True also logs ``mrr_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
+        name: the log name; default ``mrr_at_{k}``.
+        dtype: of the state and the result; default float32.
 
     Example (list 0's first relevant item ranks 2nd, list 1's 1st: (1/2 + 1) / 2; with
     K = 1 list 0 gives 0):
@@ -61,13 +64,18 @@ class MAPAtK(RankingMetric):
 
     Args:
         k: cut-off, a positive int or a list of them (result: dict of log names).
-        normalizer: ``"n_rel"`` (default), ``"min_k_n_rel"`` or ``"hits"``.
         label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
-        name, dtype: as for any Keras metric; default name ``map_at_{k}``.
+        stderr: True also logs ``map_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
+        name: the log name; default ``map_at_{k}``.
+        dtype: of the state and the result; default float32.
+
+    Keyword Args:
+        normalizer: ``"n_rel"`` (default), ``"min_k_n_rel"`` or ``"hits"``.
 
     Example (relevant items at ranks 1 and 3, three relevant in all: (1 + 2/3) / 3;
     ``normalizer="min_k_n_rel"`` divides by min(2, 3) at K = 2: 1 / 2):
@@ -106,17 +114,22 @@ class NDCGAtK(RankingMetric):
 
     Args:
         k: cut-off, a positive int or a list of them (result: dict of log names).
-        gain: ``"exponential"`` (default), ``"linear"``, or a function of the labels
-            registered with ``@keras.saving.register_keras_serializable()`` (relevant
-            items only; the config holds its registered name).
-        discount: ``"log2"`` (default, 1 / log2(r + 1)), ``"reciprocal"`` (1 / r), or a
-            registered function of the 1-based ranks r.
         label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
-        name, dtype: as for any Keras metric; default name ``ndcg_at_{k}``.
+        stderr: True also logs ``ndcg_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
+        name: the log name; default ``ndcg_at_{k}``.
+        dtype: of the state and the result; default float32.
+
+    Keyword Args:
+        gain: ``"exponential"`` (default), ``"linear"``, or a function of the labels
+            registered with ``@keras.saving.register_keras_serializable()`` (relevant
+            items only; the config holds its registered name).
+        discount: ``"log2"`` (default, 1 / log2(r + 1)), ``"reciprocal"`` (1 / r), or a
+            registered function of the 1-based ranks r.
 
     Example (graded labels [3, 2, 0, 1]; the top 3 hold labels 2, 0, 1; the ideal
     top 3 is 3, 2, 1):
@@ -151,17 +164,22 @@ class DCGAtK(RankingMetric):
 
     Args:
         k: cut-off, a positive int or a list of them (result: dict of log names).
-        gain: ``"exponential"`` (default), ``"linear"``, or a function of the labels
-            registered with ``@keras.saving.register_keras_serializable()`` (relevant
-            items only; the config holds its registered name).
-        discount: ``"log2"`` (default, 1 / log2(r + 1)), ``"reciprocal"`` (1 / r), or a
-            registered function of the 1-based ranks r.
         label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
-        name, dtype: as for any Keras metric; default name ``dcg_at_{k}``.
+        stderr: True also logs ``dcg_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
+        name: the log name; default ``dcg_at_{k}``.
+        dtype: of the state and the result; default float32.
+
+    Keyword Args:
+        gain: ``"exponential"`` (default), ``"linear"``, or a function of the labels
+            registered with ``@keras.saving.register_keras_serializable()`` (relevant
+            items only; the config holds its registered name).
+        discount: ``"log2"`` (default, 1 / log2(r + 1)), ``"reciprocal"`` (1 / r), or a
+            registered function of the 1-based ranks r.
 
     Example (gains 3, 0, 1 at discounts 1, 1/log2(3), 1/2; linear: 2, 0, 1):
 

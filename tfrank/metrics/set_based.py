@@ -29,13 +29,18 @@ class PrecisionAtK(RankingMetric):
 
     Args:
         k: cut-off, a positive int or a list of them (result: dict of log names).
-        denominator: ``"k"`` (default) or ``"min_k_n"``.
         label_format: None (from dtype/shape), ``"dense"`` or ``"ids"``.
         empty: ``"skip"`` (default), ``"zero"``, ``"one"`` or ``"error"``.
         ties: ``"first"`` (default) or ``"expected"`` (mean over orderings of tied items).
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
-        name, dtype: as for any Keras metric; default name ``precision_at_{k}``.
+        stderr: True also logs ``precision_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
+        name: the log name; default ``precision_at_{k}``.
+        dtype: of the state and the result; default float32.
+
+    Keyword Args:
+        denominator (str): ``"k"`` (default) or ``"min_k_n"``.
 
     Example:
 
@@ -73,7 +78,10 @@ class RecallAtK(RankingMetric):
         ties: ``"first"`` (default) or ``"expected"`` (mean over orderings of tied items).
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
-        name, dtype: as for any Keras metric; default name ``recall_at_{k}``.
+        stderr: True also logs ``recall_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
+        name: the log name; default ``recall_at_{k}``.
+        dtype: of the state and the result; default float32.
 
     Example:
 
@@ -108,7 +116,10 @@ class F1AtK(RankingMetric):
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
-        name, dtype: as for any Keras metric; default name ``f1_at_{k}``.
+        stderr: True also logs ``f1_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
+        name: the log name; default ``f1_at_{k}``.
+        dtype: of the state and the result; default float32.
 
     Example (list 0: 2 hits in the top 2 of 2 relevant: 4/4; list 1: 1 hit of 1: 2/3):
 
@@ -143,7 +154,10 @@ class HitRateAtK(RankingMetric):
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
-        name, dtype: as for any Keras metric; default name ``hit_rate_at_{k}``.
+        stderr: True also logs ``hit_rate_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
+        name: the log name; default ``hit_rate_at_{k}``.
+        dtype: of the state and the result; default float32.
 
     Example (class ids: list 0's item 0 ranks first, list 1's item 2 second):
 
@@ -179,7 +193,10 @@ class RPrecision(RankingMetric):
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
-        name, dtype: as for any Keras metric; default name ``r_precision``.
+        stderr: True also logs ``r_precision_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
+        name: the log name; default ``r_precision``.
+        dtype: of the state and the result; default float32.
 
     Example (list 0: R = 2, one of them in the top 2; list 1: R = 1, ranked first):
 
@@ -195,9 +212,10 @@ class RPrecision(RankingMetric):
     base = "r_precision"
 
     def __init__(self, *, name: Optional[str] = None, dtype: Optional[str] = None, label_format: LabelFormat = None,
-                 empty: Empty = "skip", ties: Ties = "first", empty_weight: EmptyWeight = "own") -> None:
+                 empty: Empty = "skip", ties: Ties = "first", empty_weight: EmptyWeight = "own",
+                 stderr: bool = False) -> None:
         policies = (empty, ties, empty_weight)
-        self._setup([self.base], None, (None,), {}, name, self.base, dtype, label_format, policies, False)
+        self._setup([self.base], None, (None,), {}, name, self.base, dtype, label_format, policies, False, stderr=stderr)
 
     def get_config(self):
         config = super().get_config()

@@ -7,7 +7,7 @@ not masked out. Invalid items are not in the list at all: they are neither ranke
 nor counted.
 
 This module is deliberately independent of the TensorFlow-side validation so that
-the reference stays a second, separate reading of the contract in DESIGN.md.
+the reference stays a second, separate reading of the rules in docs/labels.md.
 """
 
 import numbers
@@ -132,13 +132,10 @@ def _resolve_format(labels, label_format, n_items):
         return "ids" if single and n_items > 1 else "dense"
     if labels.ndim == 1:
         return "ids"
-    if labels.ndim == 2 and labels.shape[1] != n_items:
-        return "ids"
     if labels.ndim == 2:
-        raise ValueError(
-            f"y_true is an int array of shape {tuple(labels.shape)}, the shape of y_pred, so it could be "
-            f"dense labels or item ids: pass label_format='dense' or label_format='ids'"
-        )
+        # An int array as wide as the list is dense labels (keras-rs, TF-Ranking and Keras
+        # read it so); ids exactly N wide need label_format="ids".
+        return "dense" if labels.shape[1] == n_items else "ids"
     raise ValueError(f"y_true must have rank 1 or 2, got {_describe(labels)}")
 
 
@@ -186,12 +183,12 @@ def check_item_weights(sample_weight, shape):
     return weights
 
 
-def normalise(y_true, y_pred, mask=None, label_format=None, weights=None):
+def normalise(y_true, y_pred, mask=None, label_format=None, weights=None, zero_weight_valid=False):
     """Returns a list of ``(scores, labels)`` float64 pairs, one per list, valid items only.
 
     ``scores`` and ``labels`` keep index order; labels are >= 0 (graded) and 1.0 for ids.
-    With per-item ``weights`` ``[B, N]`` an item of weight 0 is not valid, and each list
-    is a triple ``(scores, labels, weights)``.
+    With per-item ``weights`` ``[B, N]`` an item of weight 0 is not valid (unless
+    ``zero_weight_valid``: the losses' rule), and each list is a triple ``(scores, labels, weights)``.
     """
     check_option("label_format", label_format, LABEL_FORMATS)
     if isinstance(y_true, dict):
@@ -232,6 +229,6 @@ def normalise(y_true, y_pred, mask=None, label_format=None, weights=None):
     valid = valid & not_padding
     if weights is not None:
         weights = check_item_weights(weights, shape)
-        valid = valid & (weights > 0)
+        valid = valid if zero_weight_valid else valid & (weights > 0)
         return [(scores[b, valid[b]], labels[b, valid[b]], weights[b, valid[b]]) for b in range(shape[0])]
     return [(scores[b, valid[b]], labels[b, valid[b]]) for b in range(shape[0])]

@@ -4,7 +4,7 @@ Whole set at once, one stable sort, no streaming: the test oracle for the stream
 graph-mode and distributed versions. Same signatures as `tfrank.precision_at_budget`
 and `tfrank.recall_at_budget`; returns a Python float.
 
-Definitions (the contract in DESIGN.md, "Dataset-level budget metrics", with weights):
+Definitions (docs/budget.md, "Definitions", with weights):
 examples of weight 0 are dropped; the rest are sorted by score, descending, ties in
 the order the examples were given (stable sort); T = the first min(budget, n).
 

@@ -5,7 +5,7 @@ excluded candidates as masked items, and hands the lists to this package's per-l
 references (`tfrank.reference.metrics`): an excluded candidate leaves the ranking and
 the relevant set exactly as a masked item does. Equal scores keep candidate order.
 
-Definitions: the per-list metrics of DESIGN.md, "Definitions", applied to the ranking
+Definitions: the per-list metrics of docs/metrics.md (its first table), applied to the ranking
 of all M candidates by ``q . c`` (``similarity="dot"``) or ``q . c / (|q| |c|)``
 (``"cosine"``; a zero vector scores 0).
 

@@ -65,8 +65,15 @@ def retrieval_metrics(y_true, y_pred, candidates, k, *, metrics=("recall",), exc
         y_pred: query embeddings ``[B, d]``.
         candidates: candidate embeddings ``[M, d]``.
         k: a positive int <= M or a list of them.
-        metrics, exclude, candidate_ids, similarity, chunk, empty, ties, options: as
-            for `tfrank.RetrievalMetrics`.
+        metrics: names from precision, recall, f1, hit_rate, mrr, map, ndcg, dcg.
+        exclude: optional ids ``[B, E]`` padded with -1: candidates that leave both the
+            ranking and the relevant set.
+        candidate_ids: optional ``[M]`` distinct int ids of the rows; labels then use them.
+        similarity: ``"dot"`` (default) or ``"cosine"``.
+        chunk: candidates scored at a time.
+        empty: ``"skip"`` (default: NaN), ``"zero"``, ``"one"`` or ``"error"``.
+        ties: ``"first"`` (default) or ``"expected"``.
+        **options: ``denominator``, ``normalizer``, ``gain``, ``discount``.
 
     >>> import numpy as np
     >>> candidates = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]])

@@ -56,7 +56,8 @@ class BayesianOptimization(_TfrankObjectives, keras_tuner.BayesianOptimization):
         hypermodel: ``build(hp)`` function or ``keras_tuner.HyperModel``; build the
             tfrank metrics inside it (fresh objects for every trial).
         objective: a tfrank log name, keras-tuner objective, or a list of them.
-        *args, **kwargs: as ``keras_tuner.BayesianOptimization`` (``max_trials``,
+        *args: as ``keras_tuner.BayesianOptimization``.
+        **kwargs: as ``keras_tuner.BayesianOptimization`` (``max_trials``,
             ``num_initial_points``, ``seed``, ``directory``, ``project_name``, ...).
 
     Example: ``tfrank.tuners.BayesianOptimization(build_model, objective="val_ndcg_at_10",
@@ -75,7 +76,8 @@ class RandomSearch(_TfrankObjectives, keras_tuner.RandomSearch):
     Args:
         hypermodel: ``build(hp)`` function or ``keras_tuner.HyperModel``.
         objective: a tfrank log name, keras-tuner objective, or a list of them.
-        *args, **kwargs: as ``keras_tuner.RandomSearch`` (``max_trials``, ``seed``, ...).
+        *args: as ``keras_tuner.RandomSearch``.
+        **kwargs: as ``keras_tuner.RandomSearch`` (``max_trials``, ``seed``, ...).
 
     Example: ``tfrank.tuners.RandomSearch(build_model, objective="val_precision_at_10",
     max_trials=10)`` with ``model.compile(..., metrics=[tfrank.PrecisionAtK(k=10)])``.
@@ -92,7 +94,8 @@ class Hyperband(_TfrankObjectives, keras_tuner.Hyperband):
     Args:
         hypermodel: ``build(hp)`` function or ``keras_tuner.HyperModel``.
         objective: a tfrank log name, keras-tuner objective, or a list of them.
-        *args, **kwargs: as ``keras_tuner.Hyperband`` (``max_epochs``, ``factor``, ...).
+        *args: as ``keras_tuner.Hyperband``.
+        **kwargs: as ``keras_tuner.Hyperband`` (``max_epochs``, ``factor``, ...).
 
     Example: ``tfrank.tuners.Hyperband(build_model, objective="val_map_at_10",
     max_epochs=27)`` with ``model.compile(..., metrics=[tfrank.MAPAtK(k=10)])``.
@@ -109,7 +112,8 @@ class GridSearch(_TfrankObjectives, keras_tuner.GridSearch):
     Args:
         hypermodel: ``build(hp)`` function or ``keras_tuner.HyperModel``.
         objective: a tfrank log name, keras-tuner objective, or a list of them.
-        *args, **kwargs: as ``keras_tuner.GridSearch`` (``max_trials``, ...).
+        *args: as ``keras_tuner.GridSearch``.
+        **kwargs: as ``keras_tuner.GridSearch`` (``max_trials``, ...).
 
     Example: ``tfrank.tuners.GridSearch(build_model, objective="val_recall_at_5")``
     with ``model.compile(..., metrics=[tfrank.RecallAtK(k=5)])``.

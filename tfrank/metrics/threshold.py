@@ -115,7 +115,8 @@ def _sort_sizes(capacity):
 
 
 class ThresholdMetric(keras.metrics.Metric):
-    """Base class: subclasses set ``base`` (a key of `curves.DEFINITIONS`) and nothing else.
+    """Base class: subclasses set ``base`` (a key of `curves.DEFINITIONS`) and nothing else;
+    building the base itself is a TypeError.
 
     State: ``capacity`` rows of C = ``num_labels`` (score, signed weight) float32 pairs,
     8 * capacity * C bytes (8 MiB at the default 2^20 rows and one label), the number of
@@ -124,12 +125,14 @@ class ThresholdMetric(keras.metrics.Metric):
     """
 
     base = None
-    direction = "max"  # keras-tuner reads this to infer the objective's direction
-    _direction = "up"  # Keras' callbacks (EarlyStopping, ModelCheckpoint) read this with mode="auto"
+    direction = "max"  # informational: keras-tuner 1.4 never reads it; use tfrank.objective(name)
+    _direction = "up"  # read by Keras' EarlyStopping, ModelCheckpoint, ... in mode="auto"
 
     def __init__(self, bound: typing.Optional[float] = None, *, average: str = "micro",
                  num_labels: int = 1, capacity: int = DEFAULT_CAPACITY, name: typing.Optional[str] = None,
                  dtype: typing.Optional[str] = None) -> None:
+        if self.base not in curves.DEFINITIONS:
+            raise validation.abstract_base(type(self), "base", f"one of {', '.join(map(repr, curves.DEFINITIONS))}")
         arg = curves.BOUNDS[self.base]
         self.bound = None if arg is None else curves.check_bound(arg, bound)
         self.average = validation.check_choice("average", average, curves.AVERAGES)

@@ -11,6 +11,8 @@ import keras
 
 from tfrank.metrics.threshold import DEFAULT_CAPACITY, ThresholdMetric
 
+_Name = typing.Optional[str]
+
 
 @keras.saving.register_keras_serializable(package="tfrank")
 class PrecisionAtRecall(ThresholdMetric):
@@ -31,12 +33,13 @@ class PrecisionAtRecall(ThresholdMetric):
     Args:
         recall: the bound, a number in (0, 1].
         average: for ``[batch, labels]`` scores, ``"micro"`` (every label-score pair of
-            one set, the default) or ``"macro"`` (the mean over labels).
+            one set, Keras' default) or ``"macro"`` (the mean over labels, scikit-learn's).
         num_labels: labels per example C (``[batch, C]`` scores); 1 for ``[batch]`` / ``[batch, 1]``.
-        capacity: rows kept (examples since the reset), 8 * capacity * num_labels bytes
-            (default 2^20: 8 MiB).
-        name, dtype: as for any Keras metric; default name ``precision_at_recall_{percent}``
-            (0.8: ``precision_at_recall_80``; 0.825: ``precision_at_recall_82_5``).
+        capacity: examples kept since the reset; the state takes 8 * capacity * num_labels
+            bytes (the default 2^20: 8 MiB).
+        name: the log name; default ``precision_at_recall_{percent}`` (0.8:
+            ``precision_at_recall_80``; 0.825: ``precision_at_recall_82_5``).
+        dtype: of the result; default float32.
 
     Example:
 
@@ -56,8 +59,9 @@ class PrecisionAtRecall(ThresholdMetric):
 
     base = "precision_at_recall"
 
-    def __init__(self, recall: float, **options: typing.Any) -> None:
-        super().__init__(recall, **options)
+    def __init__(self, recall: float, *, average: str = "micro", num_labels: int = 1,
+                 capacity: int = DEFAULT_CAPACITY, name: _Name = None, dtype: _Name = None) -> None:
+        super().__init__(recall, average=average, num_labels=num_labels, capacity=capacity, name=name, dtype=dtype)
 
 
 @keras.saving.register_keras_serializable(package="tfrank")
@@ -71,8 +75,11 @@ class RecallAtPrecision(ThresholdMetric):
 
     Args:
         precision: the bound, a number in (0, 1].
-        average, num_labels, capacity: as in `PrecisionAtRecall`.
-        name, dtype: as for any Keras metric; default name ``recall_at_precision_{percent}``.
+        average: ``"micro"`` or ``"macro"`` for ``[batch, labels]`` scores, as in `PrecisionAtRecall`.
+        num_labels: labels per example; 1 for ``[batch]`` / ``[batch, 1]`` scores.
+        capacity: examples kept since the reset (8 * capacity * num_labels bytes).
+        name: the log name; default ``recall_at_precision_{percent}``.
+        dtype: of the result; default float32.
 
     Example:
 
@@ -88,8 +95,9 @@ class RecallAtPrecision(ThresholdMetric):
 
     base = "recall_at_precision"
 
-    def __init__(self, precision: float, **options: typing.Any) -> None:
-        super().__init__(precision, **options)
+    def __init__(self, precision: float, *, average: str = "micro", num_labels: int = 1,
+                 capacity: int = DEFAULT_CAPACITY, name: _Name = None, dtype: _Name = None) -> None:
+        super().__init__(precision, average=average, num_labels=num_labels, capacity=capacity, name=name, dtype=dtype)
 
 
 @keras.saving.register_keras_serializable(package="tfrank")
@@ -104,8 +112,11 @@ class SensitivityAtSpecificity(ThresholdMetric):
 
     Args:
         specificity: the bound, a number in (0, 1].
-        average, num_labels, capacity: as in `PrecisionAtRecall`.
-        name, dtype: as for any Keras metric; default name ``sensitivity_at_specificity_{percent}``.
+        average: ``"micro"`` or ``"macro"`` for ``[batch, labels]`` scores, as in `PrecisionAtRecall`.
+        num_labels: labels per example; 1 for ``[batch]`` / ``[batch, 1]`` scores.
+        capacity: examples kept since the reset (8 * capacity * num_labels bytes).
+        name: the log name; default ``sensitivity_at_specificity_{percent}``.
+        dtype: of the result; default float32.
 
     Example:
 
@@ -121,8 +132,10 @@ class SensitivityAtSpecificity(ThresholdMetric):
 
     base = "sensitivity_at_specificity"
 
-    def __init__(self, specificity: float, **options: typing.Any) -> None:
-        super().__init__(specificity, **options)
+    def __init__(self, specificity: float, *, average: str = "micro", num_labels: int = 1,
+                 capacity: int = DEFAULT_CAPACITY, name: _Name = None, dtype: _Name = None) -> None:
+        super().__init__(specificity, average=average, num_labels=num_labels, capacity=capacity, name=name,
+                         dtype=dtype)
 
 
 @keras.saving.register_keras_serializable(package="tfrank")
@@ -136,8 +149,11 @@ class SpecificityAtSensitivity(ThresholdMetric):
 
     Args:
         sensitivity: the bound, a number in (0, 1].
-        average, num_labels, capacity: as in `PrecisionAtRecall`.
-        name, dtype: as for any Keras metric; default name ``specificity_at_sensitivity_{percent}``.
+        average: ``"micro"`` or ``"macro"`` for ``[batch, labels]`` scores, as in `PrecisionAtRecall`.
+        num_labels: labels per example; 1 for ``[batch]`` / ``[batch, 1]`` scores.
+        capacity: examples kept since the reset (8 * capacity * num_labels bytes).
+        name: the log name; default ``specificity_at_sensitivity_{percent}``.
+        dtype: of the result; default float32.
 
     Example:
 
@@ -153,8 +169,10 @@ class SpecificityAtSensitivity(ThresholdMetric):
 
     base = "specificity_at_sensitivity"
 
-    def __init__(self, sensitivity: float, **options: typing.Any) -> None:
-        super().__init__(sensitivity, **options)
+    def __init__(self, sensitivity: float, *, average: str = "micro", num_labels: int = 1,
+                 capacity: int = DEFAULT_CAPACITY, name: _Name = None, dtype: _Name = None) -> None:
+        super().__init__(sensitivity, average=average, num_labels=num_labels, capacity=capacity, name=name,
+                         dtype=dtype)
 
 
 @keras.saving.register_keras_serializable(package="tfrank")
@@ -167,13 +185,16 @@ class ROCAUC(ThresholdMetric):
     ``sklearn.metrics.roc_auc_score``; ``average="macro"``: the mean of the labels' AUCs.
 
     NOTE: scikit-learn raises when one class is absent; a streaming metric must report
-    something, so this one gives 0.0 then (as Keras' ``AUC`` and torchmetrics do): a
-    trial that never saw both classes never wins a search. With "macro", such a label
-    counts 0 in the mean. Otherwise as `PrecisionAtRecall` (weights, NaN, capacity).
+    something, so this one gives 0.0 then (as Keras' ``AUC`` does): a trial that never
+    saw both classes never wins a search. With "macro", such a label counts 0 in the
+    mean (scikit-learn raises). Otherwise as `PrecisionAtRecall` (weights, NaN, capacity).
 
     Args:
-        average, num_labels, capacity: as in `PrecisionAtRecall`.
-        name, dtype: as for any Keras metric; default name ``roc_auc``.
+        average: ``"micro"`` or ``"macro"`` for ``[batch, labels]`` scores, as in `PrecisionAtRecall`.
+        num_labels: labels per example; 1 for ``[batch]`` / ``[batch, 1]`` scores.
+        capacity: examples kept since the reset (8 * capacity * num_labels bytes).
+        name: the log name; default ``roc_auc``.
+        dtype: of the result; default float32.
 
     Example:
 
@@ -191,7 +212,7 @@ class ROCAUC(ThresholdMetric):
     base = "roc_auc"
 
     def __init__(self, *, average: str = "micro", num_labels: int = 1, capacity: int = DEFAULT_CAPACITY,
-                 name: typing.Optional[str] = None, dtype: typing.Optional[str] = None) -> None:
+                 name: _Name = None, dtype: _Name = None) -> None:
         super().__init__(average=average, num_labels=num_labels, capacity=capacity, name=name, dtype=dtype)
 
 
@@ -202,14 +223,18 @@ class AveragePrecision(ThresholdMetric):
     ``AP = sum_t (R_t - R_{t-1}) P_t`` over the distinct scores t, descending, with
     precision P_t and recall R_t at threshold t: ``sklearn.metrics.average_precision_score``
     (no interpolation). Keras' ``AUC(curve="PR")`` differs twice: it interpolates between
-    its 200 thresholds (Davis & Goadrich) and those thresholds are fixed in [0, 1].
+    its thresholds (Davis & Goadrich's rule, an area under a curve rather than a sum of
+    steps) and those 200 thresholds are fixed in [0, 1].
 
     NOTE: 0.0 while no positive was seen (scikit-learn's value, with a warning there).
     Otherwise as `PrecisionAtRecall` (exact, ties together, weights, NaN, capacity).
 
     Args:
-        average, num_labels, capacity: as in `PrecisionAtRecall`.
-        name, dtype: as for any Keras metric; default name ``average_precision``.
+        average: ``"micro"`` or ``"macro"`` for ``[batch, labels]`` scores, as in `PrecisionAtRecall`.
+        num_labels: labels per example; 1 for ``[batch]`` / ``[batch, 1]`` scores.
+        capacity: examples kept since the reset (8 * capacity * num_labels bytes).
+        name: the log name; default ``average_precision``.
+        dtype: of the result; default float32.
 
     Example:
 
@@ -226,5 +251,5 @@ class AveragePrecision(ThresholdMetric):
     base = "average_precision"
 
     def __init__(self, *, average: str = "micro", num_labels: int = 1, capacity: int = DEFAULT_CAPACITY,
-                 name: typing.Optional[str] = None, dtype: typing.Optional[str] = None) -> None:
+                 name: _Name = None, dtype: _Name = None) -> None:
         super().__init__(average=average, num_labels=num_labels, capacity=capacity, name=name, dtype=dtype)

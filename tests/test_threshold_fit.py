@@ -16,6 +16,8 @@ def _model(jit_compile):
     inputs = keras.Input((4,))
     model = keras.Model(inputs, keras.layers.Dense(1)(inputs))  # logits: scores far outside [0, 1]
     metrics = [make_metric(base, capacity=256) for base in METRICS]
+    # per_step=False: no sort inside the compiled steps, exact in the epoch's logs.
+    metrics += [make_metric(base, capacity=256, per_step=False, name=f"lazy_{base}") for base in METRICS]
     model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=metrics,
                   jit_compile=jit_compile)
     return model
@@ -29,14 +31,19 @@ def test_fit_validation_logs_equal_sklearn(jit_compile, tmp_path):
     x_val, y_val = x[:97], y[:97]
     model = _model(jit_compile)
     stop = keras.callbacks.EarlyStopping(monitor="val_roc_auc", patience=1)  # mode="auto" reads _direction
+    batches = []
+    log_batches = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: batches.append(logs))
     history = model.fit(x, y, epochs=2, batch_size=32, validation_data=(x_val, y_val), validation_batch_size=13,
-                        callbacks=[stop], verbose=0)
+                        callbacks=[stop, log_batches], verbose=0)
     assert stop.monitor_op is keras.ops.greater  # maximised
     scores = model.predict(x_val, verbose=0)
     for base in METRICS:
         name = make_metric(base).name
         expected = sklearn_value(base, y_val[:, None], scores, None)
         assert history.history[f"val_{name}"][-1] == pytest.approx(expected, abs=1e-5), name
+        assert history.history[f"val_lazy_{base}"][-1] == pytest.approx(expected, abs=1e-5), name
+        assert history.history[f"lazy_{base}"] == pytest.approx(history.history[name], abs=1e-6), name
+        assert np.isnan(float(batches[0][f"lazy_{base}"])) and not np.isnan(float(batches[0][name]))
     if jit_compile:
         return
     path = str(tmp_path / "model.keras")

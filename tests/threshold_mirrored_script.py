@@ -2,7 +2,8 @@
 
 Logical devices must be configured before TensorFlow initialises its devices, hence a
 fresh process. Prints one JSON line: what model.evaluate / model.fit's validation logged
-(plain and weighted) and what scikit-learn gives on the model's own predictions.
+(plain, with per_step=False: computed eagerly from the replicas' state; and weighted, computed
+in the compiled steps) and what scikit-learn gives on the model's own predictions.
 """
 
 from processes import report, use_logical_cpus
@@ -24,8 +25,8 @@ def main():
     w = rng.uniform(0.0, 2.0, size=n).astype("float32")
     w[::17] = 0.0
 
-    def metrics():
-        return [make_metric(base, capacity=256) for base in METRICS]
+    def metrics(per_step):
+        return [make_metric(base, capacity=256, per_step=per_step) for base in METRICS]
 
     with strategy.scope():
         keras.utils.set_random_seed(0)
@@ -34,7 +35,7 @@ def main():
         # Quantised logits (straight-through, so fit still trains): ties across replicas and batches.
         tied = keras.layers.Lambda(lambda t: t + tf.stop_gradient(tf.round(t * 4.0) / 4.0 - t))(logits)
         model = keras.Model(inputs, tied)
-        model.compile(optimizer="sgd", loss="mse", metrics=metrics(), weighted_metrics=metrics())
+        model.compile(optimizer="sgd", loss="mse", metrics=metrics(False), weighted_metrics=metrics(True))
     runs = {}
     before = model.predict(x, batch_size=64, verbose=0)
     runs["evaluate"] = model.evaluate(x, y, sample_weight=w, batch_size=20, return_dict=True, verbose=0), before

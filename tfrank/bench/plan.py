@@ -16,7 +16,8 @@ from tfrank.bench.data import Case
 DEFAULT_SECTIONS = ("cases", "family", "fit", "memory", "budget", "retrieval")
 # xla: export tfrank's XLA programs for a replay where jaxlib runs (tfrank/bench/xla.py); opt-in.
 # losses: the pairwise losses' training step, dense labels vs ids (tfrank/bench/pair_losses.py); opt-in.
-SECTIONS = DEFAULT_SECTIONS + ("xla", "losses")
+# threshold: the exact threshold metrics vs Keras' binned ones and scikit-learn (tfrank/bench/threshold.py); opt-in.
+SECTIONS = DEFAULT_SECTIONS + ("xla", "losses", "threshold")
 
 HEADLINE = {"batch": 1024, "items": 10_000, "k": 10, "relevant": 5}
 ITEMS = (100, 1_000, 10_000, 100_000, 1_000_000)

@@ -301,8 +301,9 @@ def assert_integral(values, arg):
     return _assert(ok, text, tf.reduce_max(values), name="tfrank_check_integral")
 
 
-def assert_binary(labels, arg):
-    ok = tf.reduce_all((labels == 0.0) | (labels == 1.0))
+def assert_binary(labels, arg, binary=None):
+    """Every label 0 or 1 (``binary``: the caller's ``(labels == 0) | (labels == 1)``, if it has it)."""
+    ok = tf.reduce_all((labels == 0.0) | (labels == 1.0) if binary is None else binary)
     text = f"{arg} must be binary (0 or 1) for a dataset-level metric; got min, max = "
     return _assert(ok, text, tf.reduce_min(labels), tf.reduce_max(labels), name="tfrank_check_binary")
 

@@ -42,7 +42,7 @@ _WEIGHT_TEXT = "sample_weight must hold one weight per example (or per label); g
 class Batch(typing.NamedTuple):
     """One batch as the metrics store it, ``[B, C]`` for C labels (C = 1 for binary scores)."""
 
-    scores: tf.Tensor  # float32; -inf where the value does not count (weight 0)
+    scores: tf.Tensor  # float32; 0 where the value does not count (weight 0)
     signed: tf.Tensor  # float32: +w for a positive, -w for a negative, 0 when it does not count
     poisoned: tf.Tensor  # bool scalar: a NaN that counts, or a run-time check failed
     checks: list
@@ -105,20 +105,25 @@ def _width(y_pred, num_labels):
 
 
 def _weights(sample_weight, scores, width, checks):
+    """Weights broadcast to ``[B, C]``, or None for unit weights (no check needed then)."""
     if sample_weight is None:
-        return tf.ones_like(scores)
+        return None
     sample_weight = tf.cast(tf.convert_to_tensor(sample_weight), tf.float32)
     shape = sample_weight.shape
     if shape.rank == 0:
-        return tf.fill(tf.shape(scores), sample_weight)
-    per_label = width > 1 and shape.rank == 2 and shape[1] == width
-    if not (shape.rank == 1 or (shape.rank == 2 and shape[1] in (1, None)) or per_label):
-        per_label_text = f" or [batch, {width}] (one per label)" if width > 1 else ""
-        raise validation.invalid("sample_weight", sample_weight,
-                                 f"a scalar or weights of shape [batch] or [batch, 1]{per_label_text}")
-    weights = tf.reshape(sample_weight, [-1, width if per_label else 1])
-    checks.append(validation.assert_same_size(tf.shape(weights)[0], tf.shape(scores)[0], _WEIGHT_TEXT))
-    return tf.broadcast_to(weights, tf.shape(scores)) if not per_label else weights
+        weights = tf.fill(tf.shape(scores), sample_weight)
+    else:
+        per_label = width > 1 and shape.rank == 2 and shape[1] == width
+        if not (shape.rank == 1 or (shape.rank == 2 and shape[1] in (1, None)) or per_label):
+            per_label_text = f" or [batch, {width}] (one per label)" if width > 1 else ""
+            raise validation.invalid("sample_weight", sample_weight,
+                                     f"a scalar or weights of shape [batch] or [batch, 1]{per_label_text}")
+        weights = tf.reshape(sample_weight, [-1, width if per_label else 1])
+        if not (weights.shape[0] is not None and weights.shape[0] == scores.shape[0]):
+            checks.append(validation.assert_same_size(tf.shape(weights)[0], tf.shape(scores)[0], _WEIGHT_TEXT))
+        weights = weights if per_label else tf.broadcast_to(weights, tf.shape(scores))
+    checks.append(validation.assert_non_negative(weights, "sample_weight"))
+    return weights
 
 
 def examples(y_true, y_pred, sample_weight=None, num_labels=None):
@@ -137,16 +142,19 @@ def examples(y_true, y_pred, sample_weight=None, num_labels=None):
     validation.check_same_batch("y_true", y_true, y_pred)
     scores = tf.reshape(tf.cast(y_pred, tf.float32), [-1, width])
     labels = tf.reshape(tf.cast(y_true, tf.float32), [-1, width])
-    checks = [
-        validation.assert_same_size(tf.size(labels), tf.size(scores), _SIZE_TEXT),
-        validation.assert_binary(labels, "y_true"),
-    ]
+    binary = (labels == 0.0) | (labels == 1.0)
+    checks = [validation.assert_binary(labels, "y_true", binary)]
+    if not (y_true.shape.is_fully_defined() and y_pred.shape.is_fully_defined()
+            and y_true.shape.num_elements() == y_pred.shape.num_elements()):  # static sizes need no run-time check
+        checks.append(validation.assert_same_size(tf.size(labels), tf.size(scores), _SIZE_TEXT))
     weights = _weights(sample_weight, scores, width, checks)
-    checks.append(validation.assert_non_negative(weights, "sample_weight"))
+    nan = tf.math.is_nan(scores)
+    if weights is None:  # unit weights: +1 for a positive, -1 for a negative
+        poisoned = tf.reduce_any(~binary | nan)
+        return Batch(tf.where(nan, 0.0, scores), 2.0 * labels - 1.0, poisoned, checks)
     counts = weights > 0.0  # False for weight 0 and for NaN weights
-    broken = ~((labels == 0.0) | (labels == 1.0)) | (weights < 0.0) | tf.math.is_nan(weights)
-    poisoned = tf.reduce_any(broken | (counts & tf.math.is_nan(scores)))
-    scores = tf.where(counts & ~tf.math.is_nan(scores), scores, float("-inf"))
+    poisoned = tf.reduce_any(~binary | (weights < 0.0) | tf.math.is_nan(weights) | (counts & nan))
+    scores = tf.where(counts & ~nan, scores, 0.0)  # weight 0: counts nowhere, whatever its score
     signed = tf.where(counts, tf.where(labels > 0.5, weights, -weights), 0.0)
     return Batch(scores, signed, poisoned, checks)
 

@@ -120,8 +120,9 @@ class ThresholdMetric(keras.metrics.Metric):
 
     State: ``capacity`` rows of C = ``num_labels`` (score, signed weight) float32 pairs,
     8 * capacity * C bytes (8 MiB at the default 2^20 rows and one label), the number of
-    rows written and a NaN flag. A row is one example (its C labels). Empty rows hold
-    score -inf and weight 0, which no metric counts.
+    rows written and a NaN flag. A row is one example (its C labels); the signed weight
+    is +w for a positive, -w for a negative. Empty rows and examples of weight 0 hold
+    weight 0, which no metric counts (whatever the score).
     """
 
     base = None
@@ -129,8 +130,8 @@ class ThresholdMetric(keras.metrics.Metric):
     _direction = "up"  # read by Keras' EarlyStopping, ModelCheckpoint, ... in mode="auto"
 
     def __init__(self, bound: typing.Optional[float] = None, *, average: str = "micro",
-                 num_labels: int = 1, capacity: int = DEFAULT_CAPACITY, name: typing.Optional[str] = None,
-                 dtype: typing.Optional[str] = None) -> None:
+                 num_labels: int = 1, capacity: int = DEFAULT_CAPACITY, per_step: bool = True,
+                 name: typing.Optional[str] = None, dtype: typing.Optional[str] = None) -> None:
         if self.base not in curves.DEFINITIONS:
             raise validation.abstract_base(type(self), "base", f"one of {', '.join(map(repr, curves.DEFINITIONS))}")
         arg = curves.BOUNDS[self.base]
@@ -138,21 +139,19 @@ class ThresholdMetric(keras.metrics.Metric):
         self.average = validation.check_choice("average", average, curves.AVERAGES)
         self.num_labels = curves.check_count("num_labels", num_labels)
         self.capacity = curves.check_count("capacity", capacity)
+        if not isinstance(per_step, bool):
+            raise validation.invalid("per_step", per_step, "True or False", TypeError)
+        self.per_step = per_step
         if name is not None and not isinstance(name, str):
             raise validation.invalid("name", name, "a str or None", TypeError)
         default = self.base if arg is None else f"{self.base}_{curves.bound_name(self.bound)}"
         super().__init__(name=name or default, dtype=dtype or "float32")
-        shape = (self.capacity, self.num_labels)
-
-        # Written in place by scatter, which tf.distribute allows on mirrored (on-write) variables
-        # only; add_variable makes on-read ones. Assigning them as attributes tracks them.
-        def rows(name, initial):
-            return keras.Variable(keras.initializers.Constant(initial), shape=shape, dtype="float32",
-                                  trainable=False, aggregation="only_first_replica", synchronization="on_write",
-                                  name=name)
-
-        self.scores = rows("scores", float("-inf"))
-        self.signed = rows("signed_weights", 0.0)
+        # Row i: example i's (score, signed weight) per label, [capacity, 2, C]. Written in place by
+        # scatter, which tf.distribute allows on mirrored (on-write) variables only; add_variable
+        # makes on-read ones. Assigning the variable as an attribute tracks it.
+        self.rows = keras.Variable(keras.initializers.Zeros(), shape=(self.capacity, 2, self.num_labels),
+                                   dtype="float32", trainable=False, aggregation="only_first_replica",
+                                   synchronization="on_write", name="rows")
         self.count = self.add_variable(shape=(), initializer="zeros", dtype="int32",
                                        aggregation="only_first_replica", name="count")
         self.poisoned = self.add_variable(shape=(), initializer="zeros", dtype="float32",
@@ -162,13 +161,13 @@ class ThresholdMetric(keras.metrics.Metric):
     def update_state(self, y_true: TensorLike, y_pred: TensorLike,
                      sample_weight: typing.Optional[TensorLike] = None) -> None:
         batch = curves.examples(y_true, y_pred, sample_weight, self.num_labels)
-        scores, signed, poisoned = batch.scores, batch.signed, tf.cast(batch.poisoned, tf.float32)
+        pairs, poisoned = tf.stack([batch.scores, batch.signed], axis=1), tf.cast(batch.poisoned, tf.float32)
         context = tf.distribute.get_replica_context()
         if context is not None and context.num_replicas_in_sync > 1:
             # Replica order = global batch order; uneven per-replica batches gather fine.
-            scores, signed = context.all_gather(scores, axis=0), context.all_gather(signed, axis=0)
+            pairs = context.all_gather(pairs, axis=0)
             poisoned = context.all_reduce(tf.distribute.ReduceOp.SUM, poisoned)
-        size, count = tf.shape(scores)[0], tf.convert_to_tensor(self.count)
+        size, count = tf.shape(pairs)[0], tf.convert_to_tensor(self.count)
         seen = count + size
         text = (f"{self.name} holds at most capacity={self.capacity:,} examples since the last reset_state() "
                 f"(pass a larger capacity: 8 bytes per example and label); got capacity, examples seen = ")
@@ -176,20 +175,22 @@ class ThresholdMetric(keras.metrics.Metric):
         overflow = tf.cast(seen > self.capacity, tf.float32)  # XLA drops the assertion: NaN instead
         rows = tf.minimum(count + tf.range(size), self.capacity - 1)
         with tf.control_dependencies(checks):
-            self.scores.value.scatter_update(tf.IndexedSlices(scores, rows))
-            self.signed.value.scatter_update(tf.IndexedSlices(signed, rows))
+            self.rows.value.scatter_update(tf.IndexedSlices(pairs, rows))
             self.count.assign_add(size)
             self.poisoned.assign_add(poisoned + overflow)
 
     def _first(self, size):
         def value():
-            scores = tf.convert_to_tensor(self.scores)[:size]
-            signed = tf.convert_to_tensor(self.signed)[:size]
-            return curves.evaluate(self.base, self.bound, self.average, scores, signed)
+            rows = tf.convert_to_tensor(self.rows)[:size]
+            return curves.evaluate(self.base, self.bound, self.average, rows[:, 0], rows[:, 1])
 
         return value
 
     def result(self):
+        if not self.per_step and not tf.executing_eagerly():
+            # Inside fit's compiled steps: no sort. Keras computes the epoch's logs (and evaluate's
+            # return) by calling result() eagerly after the last step, which is exact.
+            return tf.constant(float("nan"), self.dtype)
         # Sort only the smallest power-of-two prefix that holds every row written (XLA needs a
         # static size; the rows after the count are empty).
         filled = tf.minimum(tf.convert_to_tensor(self.count), self.capacity)
@@ -199,13 +200,12 @@ class ThresholdMetric(keras.metrics.Metric):
         return tf.cast(value, self.dtype)
 
     def reset_state(self):
-        self.scores.assign(tf.fill(self.scores.shape, float("-inf")))
-        self.signed.assign(tf.zeros(self.signed.shape))
+        self.rows.assign(tf.zeros(self.rows.shape))
         self.count.assign(0)
         self.poisoned.assign(0.0)
 
     def get_config(self):
         config = {**super().get_config(), "average": self.average, "num_labels": self.num_labels,
-                  "capacity": self.capacity}
+                  "capacity": self.capacity, "per_step": self.per_step}
         arg = curves.BOUNDS[self.base]
         return config if arg is None else {**config, arg: self.bound}

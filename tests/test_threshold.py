@@ -212,6 +212,7 @@ def _roc(**options):
         (lambda: tfrank.ROCAUC(capacity=2**31), ValueError, "at most 2,147,483,647"),
         (lambda: _roc(num_labels=True), TypeError, "num_labels must be a positive int"),
         (lambda: _roc(name=3), TypeError, "name must be a str"),
+        (lambda: _roc(per_step=1), TypeError, r"per_step must be True or False, got per_step=1 \(int\)"),
         (lambda: _roc().update_state([1, 0], [1, 0]), TypeError, "y_pred must be float scores"),
         (lambda: _roc().update_state([[1, 0]], [[0.1, 0.2]]), ValueError, r"\[batch, 1\].*pass num_labels=2"),
         (lambda: _roc(num_labels=2).update_state([1], [[0.1, 0.2]]), ValueError, r"y_true must be .*\[batch, 2\]"),
@@ -247,13 +248,13 @@ def test_bad_input_leaves_the_state_unchanged():
 def test_names_direction_and_config(base):
     import keras
 
-    metric = make_metric(base, average="macro", num_labels=4, capacity=64)
+    metric = make_metric(base, average="macro", num_labels=4, capacity=64, per_step=False)
     bound = METRICS[base][1]
     assert metric.name == (base if bound is None else f"{base}_{round(bound * 100)}")
     assert metric.direction == "max" and metric._direction == "up"
     restored = type(metric).from_config(metric.get_config())
-    assert (restored.name, restored.bound, restored.average, restored.num_labels, restored.capacity) == (
-        metric.name, bound, "macro", 4, 64)
+    assert (restored.name, restored.bound, restored.average, restored.num_labels, restored.capacity,
+            restored.per_step) == (metric.name, bound, "macro", 4, 64, False)
     again = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(metric))
     assert type(again) is type(metric) and again.get_config() == metric.get_config()
     assert keras.saving.get_registered_name(type(metric)) == f"tfrank>{type(metric).__name__}"

@@ -95,7 +95,8 @@ def delong(y_true, scores_a, scores_b, sample_weight=None) -> DeLongResult:
 
     Args:
         y_true: 0/1 labels, shape [n] or [n, 1].
-        scores_a, scores_b: the two models' scores of the same n examples.
+        scores_a: model a's scores of the n examples, any real values.
+        scores_b: model b's scores of the same n examples.
         sample_weight: None or non-negative frequency weights [n].
 
     Raises:

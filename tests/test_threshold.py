@@ -56,9 +56,10 @@ def _best(x, y, bound):
     return float(np.max(x[y >= bound], initial=0.0))
 
 
-def sklearn_value(base, y, scores, w, average="micro"):
+def sklearn_value(base, y, scores, w, average="micro", bound=None):
     """scikit-learn's value; ``[n, C]`` inputs: micro pools the pairs, macro averages the labels."""
-    bound = METRICS[base][1]
+    base = base.rsplit("_", 1)[0] if bound is not None else base
+    bound = METRICS[base][1] if bound is None else bound
     if base == "roc_auc":
         return skm.roc_auc_score(y, scores, sample_weight=w, average=average)
     if base == "average_precision":
@@ -306,6 +307,13 @@ def test_reference_by_log_name():
         y, s, sample_weight=[1, 1, 1, 1, 0]))
     with pytest.raises(ValueError, match="log name"):
         reference.by_log_name("precision_at_recall")
+    # of_metric reads the object, whatever its name: macro over two labels.
+    y2, s2 = np.array([[1, 0], [0, 1], [1, 1], [0, 0]]), np.array([[0.9, 0.2], [0.4, 0.8], [0.3, 0.1], [0.5, 0.6]])
+    own = tfrank.PrecisionAtRecall(0.5, average="macro", num_labels=2, capacity=8, name="mine")
+    assert reference.of_metric(own)(y2, s2) == pytest.approx(sklearn_value("precision_at_recall_50", y2, s2, None,
+                                                                            "macro", bound=0.5))
+    with pytest.raises(ValueError, match="metric must be one of tfrank's threshold metrics"):
+        reference.of_metric(tfrank.PrecisionAtK(k=1))
 
 
 def test_keras_binned_metrics_err_on_logits_and_piled_up_probabilities():

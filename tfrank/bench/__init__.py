@@ -8,7 +8,9 @@ against one metric object per metric, the overhead of tfrank metrics in a ``mode
 epoch, peak memory at N = 1,000,000, the budget metrics' update and retrieval over a
 whole candidate corpus (``--retrieval-items`` sets its corpus sizes M); on request
 (``--sections xla``) an export of tfrank's XLA programs for a replay by jaxlib, and
-(``--sections losses``) the pairwise losses' training step on dense labels and ids. Writes
+(``--sections losses``) the pairwise losses' training step on dense labels and ids, and
+(``--sections threshold``) the exact threshold metrics against Keras' binned ones and
+scikit-learn. Writes
 ``results.json`` (raw medians), ``results.md`` (ratio tables) and PNG plots to
 ``--out``; ``--quick`` is a tiny run.
 

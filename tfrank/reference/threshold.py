@@ -20,7 +20,7 @@ sets. A NaN score (of weight > 0) or a NaN weight gives NaN.
 
 Every function of one set takes ``(y_true, y_pred, sample_weight=None)`` once its bound
 is fixed: `by_log_name` gives that callable for a log name such as
-``precision_at_recall_80``.
+``precision_at_recall_80``, `of_metric` for a metric object.
 
 >>> roc_auc([1, 0, 1, 0], [0.9, 0.8, 0.8, 0.1])  # 3 of 4 pairs right, the tied one counts one half
 0.875
@@ -157,3 +157,24 @@ def by_log_name(name, average="micro"):
 
     metric.__name__ = name
     return metric
+
+
+def of_metric(metric):
+    """``(y_true, y_pred, sample_weight=None) -> float`` computing what a threshold metric object computes.
+
+    Reads the object's ``base``, ``bound`` and ``average`` (duck-typed: this module imports
+    nothing from tfrank), so a metric built with its own ``name`` maps too.
+    """
+    base, bound = getattr(metric, "base", None), getattr(metric, "bound", None)
+    average = getattr(metric, "average", None)
+    if base not in REFERENCES or average not in ("micro", "macro"):
+        raise ValueError("metric must be one of tfrank's threshold metrics (PrecisionAtRecall, ..., "
+                         f"AveragePrecision), got metric={metric!r}")
+    fn = REFERENCES[base]
+
+    def reference(y_true, y_pred, sample_weight=None):
+        args = () if bound is None else (bound,)
+        return fn(y_true, y_pred, *args, sample_weight=sample_weight, average=average)
+
+    reference.__name__ = getattr(metric, "name", base)
+    return reference

@@ -33,11 +33,12 @@ from tfrank.tuning.objective import objective, objectives  # noqa: E402  (import
 
 
 def __getattr__(name):
-    # tfrank.tuners imports keras_tuner: load it on first use, so that `import tfrank` does not.
-    if name == "tuners":
+    # tfrank.tuners imports keras_tuner, tfrank.stats scipy: load them on first use, so that
+    # `import tfrank` does not.
+    if name in ("tuners", "stats"):
         import importlib
 
-        return importlib.import_module("tfrank.tuners")
+        return importlib.import_module(f"tfrank.{name}")
     raise AttributeError(f"module 'tfrank' has no attribute {name!r}")
 
 

@@ -8,7 +8,8 @@ class traced under the strategy costs seconds); binary labels also run one epoch
 so one replica gets an empty batch and another a split of 2/1.
 
 Each logged value is reported next to the same model's value on one device and the
-NumPy reference on its predictions. Prints one JSON line:
+NumPy reference on its predictions; the weighted metrics also log their standard errors
+(``stderr=True``, against ``tfrank.reference.stderr``). Prints one JSON line:
 ``{"replicas": 2, "metrics": [...], "values": {"form/run/log name": [mirrored, one device, reference]}}``.
 """
 
@@ -58,7 +59,9 @@ def main():
         metrics = [spec.make(K, label_format=label_format) for spec in chosen]
         # Named apart: Keras flattens a list-k metric's dict result by its inner keys, so
         # without a name of their own the weighted values would overwrite the plain ones.
-        weighted = [spec.make(K, label_format=label_format, name="weighted_" + spec.make(K).name) for spec in chosen]
+        # The weighted ones also stream their standard errors (stderr=True).
+        weighted = [spec.make(K, label_format=label_format, name="weighted_" + spec.make(K).name, stderr=True)
+                    for spec in chosen]
         keras.utils.set_random_seed(0)
         model = keras.Sequential([keras.Input((N_FEATURES,)), keras.layers.Dense(N_ITEMS)])
         model.compile(optimizer="sgd", loss=ScoreLoss(), metrics=metrics, weighted_metrics=weighted)
@@ -89,6 +92,8 @@ def main():
                     for prefix, weights in (("", None), ("weighted_", w)):
                         log = prefix + name
                         values[f"{form}/{run}/{log}"] = [logs[log], one[log], reference.weighted_mean(per_list, weights)]
+                    log = f"weighted_{name}_stderr"
+                    values[f"{form}/{run}/{log}"] = [logs[log], one[log], reference.stderr(per_list, w)]
 
         check("evaluate", mirrored.evaluate(_dataset(tf, x, y, w), return_dict=True, verbose=0))
         if form == "dense":
@@ -115,7 +120,7 @@ def _item_weights(keras, tf, strategy, x, reference, make_batch):
         keras.utils.set_random_seed(0)
         model = keras.Sequential([keras.Input((N_FEATURES,)), keras.layers.Dense(N_ITEMS)])
         per_item_loss = lambda y_true, y_pred: keras.ops.square(y_pred - 0.5)  # noqa: E731 (weights [B, N] apply)
-        metric = tfrank.RankingMetrics(k=K, metrics=metrics, empty="zero", name="items")
+        metric = tfrank.RankingMetrics(k=K, metrics=metrics, empty="zero", name="items", stderr=True)
         model.compile(optimizer="sgd", loss=per_item_loss, weighted_metrics=[metric])
         return model
 
@@ -132,8 +137,9 @@ def _item_weights(keras, tf, strategy, x, reference, make_batch):
         gain = "exponential" if name == "ndcg" else None
         per_list = fn(y, scores, K, sample_weight=items, empty="zero")
         weights = reference.list_weights(y, scores, items, gain=gain)
-        for log, expected in reference.weighted_mean(per_list, weights).items():
-            values[f"item_weights/evaluate/items_{log}"] = [logs[f"items_{log}"], one[f"items_{log}"], expected]
+        expected = {**reference.weighted_mean(per_list, weights), **reference.stderr(per_list, weights)}
+        for log, want in expected.items():
+            values[f"item_weights/evaluate/items_{log}"] = [logs[f"items_{log}"], one[f"items_{log}"], want]
     return values
 
 

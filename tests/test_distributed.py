@@ -28,6 +28,9 @@ def test_mirrored_strategy_equals_one_device_and_reference():
     assert set(out["ran"]) == {"dense", "graded", "ids", "ragged", "class", "item_weights"}
     assert {key.split("/")[0] for key in out["values"]} == set(out["ran"])
     assert any(key.startswith("dense/fit/") for key in out["values"])
+    # The weighted metrics (and the per-item weighted one) stream their standard errors too.
+    weighted = [key for key in out["values"] if ("/weighted_" in key or "/items_" in key) and not key.endswith("_stderr")]
+    assert weighted and all(key + "_stderr" in out["values"] for key in weighted)
     for key, (mirrored, one_device, expected) in out["values"].items():
         assert mirrored == pytest.approx(expected, rel=1e-5, abs=1e-5), key
         assert one_device == pytest.approx(expected, rel=1e-5, abs=1e-5), key

@@ -100,6 +100,13 @@ def no_such_option(name, metrics, takes, owners):
     return TypeError(text)
 
 
+def check_bool(arg, value):
+    """Returns ``value``, a Python bool (0, 1, "yes" and None rejected)."""
+    if isinstance(value, bool):
+        return value
+    raise invalid(arg, value, "True or False", TypeError)
+
+
 def check_choice(arg, value, choices):
     if not isinstance(value, (str, type(None))) or value not in choices:
         shown = ", ".join(repr(c) for c in choices)

@@ -28,6 +28,8 @@ class MRRAtK(RankingMetric):
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
+        stderr: True also logs ``mrr_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
         name, dtype: as for any Keras metric; default name ``mrr_at_{k}``.
 
     Example (list 0's first relevant item ranks 2nd, list 1's 1st: (1/2 + 1) / 2; with
@@ -67,6 +69,8 @@ class MAPAtK(RankingMetric):
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
+        stderr: True also logs ``map_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
         name, dtype: as for any Keras metric; default name ``map_at_{k}``.
 
     Example (relevant items at ranks 1 and 3, three relevant in all: (1 + 2/3) / 3;
@@ -116,6 +120,8 @@ class NDCGAtK(RankingMetric):
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
+        stderr: True also logs ``ndcg_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
         name, dtype: as for any Keras metric; default name ``ndcg_at_{k}``.
 
     Example (graded labels [3, 2, 0, 1]; the top 3 hold labels 2, 0, 1; the ideal
@@ -161,6 +167,8 @@ class DCGAtK(RankingMetric):
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
+        stderr: True also logs ``dcg_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
         name, dtype: as for any Keras metric; default name ``dcg_at_{k}``.
 
     Example (gains 3, 0, 1 at discounts 1, 1/log2(3), 1/2; linear: 2, 0, 1):

@@ -35,6 +35,8 @@ class PrecisionAtK(RankingMetric):
         ties: ``"first"`` (default) or ``"expected"`` (mean over orderings of tied items).
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
+        stderr: True also logs ``precision_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
         name, dtype: as for any Keras metric; default name ``precision_at_{k}``.
 
     Example:
@@ -73,6 +75,8 @@ class RecallAtK(RankingMetric):
         ties: ``"first"`` (default) or ``"expected"`` (mean over orderings of tied items).
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
+        stderr: True also logs ``recall_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
         name, dtype: as for any Keras metric; default name ``recall_at_{k}``.
 
     Example:
@@ -108,6 +112,8 @@ class F1AtK(RankingMetric):
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
+        stderr: True also logs ``f1_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
         name, dtype: as for any Keras metric; default name ``f1_at_{k}``.
 
     Example (list 0: 2 hits in the top 2 of 2 relevant: 4/4; list 1: 1 hit of 1: 2/3):
@@ -143,6 +149,8 @@ class HitRateAtK(RankingMetric):
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
+        stderr: True also logs ``hit_rate_at_{k}_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
         name, dtype: as for any Keras metric; default name ``hit_rate_at_{k}``.
 
     Example (class ids: list 0's item 0 ranks first, list 1's item 2 second):
@@ -179,6 +187,8 @@ class RPrecision(RankingMetric):
         ties: ``"first"`` (default) or ``"expected"``.
         empty_weight: ``"own"`` (default) or ``"batch_mean"`` (keras-rs, TF-Ranking): the
             weight of a list with no relevant item under ``empty="zero"``/``"one"`` (`tfrank.engine.weights`).
+        stderr: True also logs ``r_precision_stderr``, the standard error of the mean
+            over lists (`RankingMetric`; NaN before two countable lists).
         name, dtype: as for any Keras metric; default name ``r_precision``.
 
     Example (list 0: R = 2, one of them in the top 2; list 1: R = 1, ranked first):
@@ -195,9 +205,10 @@ class RPrecision(RankingMetric):
     base = "r_precision"
 
     def __init__(self, *, name: Optional[str] = None, dtype: Optional[str] = None, label_format: LabelFormat = None,
-                 empty: Empty = "skip", ties: Ties = "first", empty_weight: EmptyWeight = "own") -> None:
+                 empty: Empty = "skip", ties: Ties = "first", empty_weight: EmptyWeight = "own",
+                 stderr: bool = False) -> None:
         policies = (empty, ties, empty_weight)
-        self._setup([self.base], None, (None,), {}, name, self.base, dtype, label_format, policies, False)
+        self._setup([self.base], None, (None,), {}, name, self.base, dtype, label_format, policies, False, stderr=stderr)
 
     def get_config(self):
         config = super().get_config()

@@ -3,7 +3,7 @@
 Plain, loop-based code written independently of the TensorFlow metrics, citing the
 definition each function follows; the test suite compares every tfrank metric against it.
 Each function returns per-list values ``[B]`` (or a dict of them for a list ``k``);
-:func:`weighted_mean` reduces them over lists.
+:func:`weighted_mean` reduces them over lists, :func:`stderr` gives its standard error.
 """
 
 from tfrank.reference.losses import approx_ndcg_loss, pairwise_logistic_loss, sigmoid_loss, softmax_loss
@@ -19,6 +19,7 @@ from tfrank.reference.metrics import (
     precision_at_k,
     r_precision,
     recall_at_k,
+    stderr,
     weighted_mean,
 )
 from tfrank.reference.retrieval import retrieval_metrics, retrieval_scores
@@ -42,5 +43,6 @@ __all__ = [
     "recall_at_k",
     "retrieval_metrics",
     "retrieval_scores",
+    "stderr",
     "weighted_mean",
 ]

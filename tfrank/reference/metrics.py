@@ -229,3 +229,40 @@ def weighted_mean(values, sample_weight=None):
     if total == 0.0:
         return 0.0
     return float(np.sum(weights[keep] * values[keep]) / total)
+
+
+def stderr(values, sample_weight=None):
+    """Standard error of :func:`weighted_mean`: the linearised standard error of a weighted mean.
+
+    Over the lists that count (value not NaN, weight > 0), n of them, with weights w_i,
+    values x_i and m = sum(w x) / sum(w)::
+
+        SE = sqrt(n / (n - 1) * sum(w^2 (x - m)^2)) / sum(w)
+
+    (the delta-method variance of a ratio of sums: Cochran's ratio estimator, *Sampling
+    Techniques*, 1977, ch. 6, with n - 1 in the sample variance). Unit weights give
+    s / sqrt(n), ``scipy.stats.sem``. NaN when fewer than two lists count. Like
+    :func:`weighted_mean`, this drops NaN values, so a NaN score does not propagate here.
+
+    ``values`` may also be the dict a list ``k`` returns; the result is then a dict keyed
+    ``"{name}_stderr"``.
+
+    >>> round(stderr([1.0, 0.0, 1.0]), 4)  # s = sqrt(1/3), over sqrt(3)
+    0.3333
+    >>> stderr([0.5, float("nan")])  # one list counts
+    nan
+    """
+    if isinstance(values, dict):
+        return {f"{key}_stderr": stderr(value, sample_weight) for key, value in values.items()}
+    x = np.asarray(values, dtype=np.float64).reshape(-1)
+    w = np.ones_like(x) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    if w.shape != x.shape:
+        raise ValueError(f"sample_weight must have one weight per list ({x.shape[0]}), got shape {w.shape}")
+    kept = [(wi, xi) for wi, xi in zip(w, x) if not np.isnan(xi) and wi > 0]
+    n = len(kept)
+    if n < 2:
+        return float("nan")
+    total = sum(wi for wi, _ in kept)
+    mean = sum(wi * xi for wi, xi in kept) / total
+    squares = sum((wi * (xi - mean)) ** 2 for wi, xi in kept)
+    return float(np.sqrt(n / (n - 1) * squares) / total)

@@ -58,6 +58,9 @@ class RetrievalMetrics(RankingMetrics):
             exclusion ids (the way to pass them through ``model.fit``).
         name: default ``"retrieval_metrics"`` (log names unprefixed); another name
             prefixes every log name.
+        stderr: True adds ``{log name}_stderr`` after each log name
+            (``recall_at_100_stderr``), the standard error of that mean over queries
+            (`tfrank.RankingMetric`; NaN before two countable queries).
         empty, ties, dtype, and the options denominator, normalizer, gain: as in
             `tfrank.RankingMetrics`.
 
@@ -95,6 +98,7 @@ class RetrievalMetrics(RankingMetrics):
         dtype=None,
         empty="skip",
         ties="first",
+        stderr=False,
         **options,
     ):
         validation.check_choice("similarity", similarity, scoring.SIMILARITIES)
@@ -111,7 +115,8 @@ class RetrievalMetrics(RankingMetrics):
         elif num_candidates is None or dim is None:
             raise validation.invalid("candidates", candidates, "candidate embeddings [M, d] or features (or pass num_candidates and dim)")
         functional.check_k(k, num_candidates)
-        super().__init__(k, metrics, name=name or _DEFAULT_NAME, dtype=dtype, label_format="ids", empty=empty, ties=ties, **options)
+        super().__init__(k, metrics, name=name or _DEFAULT_NAME, dtype=dtype, label_format="ids", empty=empty, ties=ties,
+                         stderr=stderr, **options)
         self.similarity, self.chunk, self.batch_size = similarity, chunk, batch_size
         self.exclude_columns = exclude_columns
         self._shape = (int(num_candidates), int(dim))

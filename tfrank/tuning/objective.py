@@ -95,6 +95,30 @@ def unknown_name_error(name):
     return error(message + "." + hint + other)
 
 
+STDERR_SUFFIX = "_stderr"
+
+
+def is_stderr_name(name: Any) -> bool:
+    """Whether ``name`` is the standard error a metric built with ``stderr=True`` logs.
+
+    >>> is_stderr_name("val_precision_at_10_stderr"), is_stderr_name("val_precision_at_10")
+    (True, False)
+    """
+    return isinstance(name, str) and name.endswith(STDERR_SUFFIX) and parse(name[: -len(STDERR_SUFFIX)]) is not None
+
+
+def stderr_name_error(name):
+    """The ValueError for a ``_stderr`` log name given as something to maximise."""
+    from tfrank.engine import validation
+
+    metric = name[: -len(STDERR_SUFFIX)]
+    message = str(validation.invalid("name", name, "the log name of a metric to maximise"))
+    return ValueError(
+        f"{message}: {name!r} is the standard error of {metric!r} (how uncertain that value is), "
+        f"not something to maximise. Select on the metric itself: tfrank.objective({metric!r})."
+    )
+
+
 def objective(name: str) -> "keras_tuner.Objective":
     """The keras-tuner objective that maximises the tfrank metric logged as ``name``.
 
@@ -116,7 +140,9 @@ def objective(name: str) -> "keras_tuner.Objective":
 
     Raises:
         ValueError: ``name`` is no tfrank log name; the message lists the known forms
-            and suggests the closest name (TypeError when it is not a str).
+            and suggests the closest name (TypeError when it is not a str). A
+            ``{log name}_stderr`` (logged with ``stderr=True``) is a standard error, not
+            something to maximise: the message names the metric's own log name.
         ImportError: keras-tuner is not installed (``pip install "tfrank[tuner]"``).
 
     Example:
@@ -135,6 +161,8 @@ def objective(name: str) -> "keras_tuner.Objective":
     num_initial_points=5)`` with ``model.compile(..., metrics=[tfrank.PrecisionAtK(k=10)])``
     inside ``build_model(hp)``.
     """
+    if is_stderr_name(name):
+        raise stderr_name_error(name)
     if parse(name) is None:
         raise unknown_name_error(name)
     try:
@@ -151,8 +179,9 @@ def as_objective(value: Any) -> Any:
 
     A list is converted item by item; anything else (keras-tuner's own names such as
     ``"val_accuracy"``, a ``keras_tuner.Objective``, None) is returned unchanged, for
-    keras-tuner to handle as usual. This is what ``tfrank.tuners`` applies to its
-    ``objective`` argument.
+    keras-tuner to handle as usual. A tfrank standard error's name
+    (``"val_precision_at_10_stderr"``) raises the ValueError of `objective`. This is what
+    ``tfrank.tuners`` applies to its ``objective`` argument.
 
     >>> obj = as_objective("val_ndcg_at_5")
     >>> obj.name, obj.direction
@@ -164,7 +193,7 @@ def as_objective(value: Any) -> Any:
     """
     if isinstance(value, (list, tuple)):
         return [as_objective(item) for item in value]
-    if isinstance(value, str) and parse(value) is not None:
+    if isinstance(value, str) and (parse(value) is not None or is_stderr_name(value)):
         return objective(value)
     return value
 

@@ -76,5 +76,12 @@ def generator(seed):
     raise validation.invalid("seed", seed, "None, a non-negative int or a numpy.random.Generator", TypeError)
 
 
+def shared_seed(seed):
+    """A seed several resampling runs can each start from: ``seed`` itself, or for a
+    Generator one int drawn from it (so that every run sees the same draws)."""
+    generator(seed)  # checks it
+    return int(seed.integers(2**63)) if isinstance(seed, np.random.Generator) else seed
+
+
 def choice(arg, value, choices):
     return validation.check_choice(arg, value, choices)

@@ -82,7 +82,8 @@ def compare_many(values: typing.Mapping[str, typing.Any], *, baseline: str, test
     ``"bootstrap"``).
 
     NOTE: every comparison starts from the same ``seed`` (the same sign vectors or
-    resampled lists for every model: common random numbers). The baseline's row has
+    resampled lists for every model: common random numbers; a Generator gives one seed
+    drawn from it). The baseline's row has
     difference 0.0, ci (0.0, 0.0) and p-values None (no test is run against itself);
     it does not count in m.
 
@@ -114,6 +115,7 @@ def compare_many(values: typing.Mapping[str, typing.Any], *, baseline: str, test
     if len(set(lengths.values())) > 1:
         raise validation.invalid("values", values, f"arrays of one length, the same lists (got lengths {lengths})")
     method = "bootstrap" if test == "bootstrap" else "t"
+    seed = checks.shared_seed(seed)
     options = {"n_resamples": n_resamples, "confidence": confidence}
     results = {name: paired.compare(values[name], values[baseline], test=test, seed=seed, **options)
                for name in names if name != baseline}

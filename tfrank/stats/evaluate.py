@@ -49,12 +49,15 @@ def _one_output(y_pred):
     return y_pred
 
 
-def _step(model, compute, jit_compile):
+def _step(model, compute, jit_compile, spec):
+    """One traced step for every batch: the dataset's element spec (batch size None) is
+    its input signature, so the last, smaller batch does not trace it again."""
+
     def step(batch):
         x, y, sample_weight = batch if len(batch) == 3 else (*batch, None)
         return compute(y, _one_output(model(x, training=False)), sample_weight)
 
-    return tf.function(step, jit_compile=jit_compile, reduce_retracing=True)
+    return tf.function(step, jit_compile=jit_compile, input_signature=[spec])
 
 
 # === Per-list metrics ===
@@ -134,7 +137,7 @@ def per_list(model, x, y=None, *, metrics, batch_size=None, sample_weight=None, 
     def compute(y, y_pred, sample_weight):
         return [metric.per_list(y, y_pred, sample_weight) for metric in metrics]
 
-    step = _step(model, compute, jit_compile)
+    step = _step(model, compute, jit_compile, data.element_spec)
     names = [metric.result_names() for metric in metrics]
     values = [[] for _ in metrics]
     weights = [[] for _ in metrics]
@@ -192,7 +195,7 @@ def per_example(model, x, y=None, *, batch_size=None, sample_weight=None, jit_co
         out = [_per_example("y", y), _per_example("y_pred (the model's output)", y_pred)]
         return out + ([] if sample_weight is None else [_per_example("sample_weight", sample_weight)])
 
-    step = _step(model, compute, jit_compile)
+    step = _step(model, compute, jit_compile, data.element_spec)
     parts = [[], [], []]
     for batch in data:
         for i, array in enumerate(step(batch)):

@@ -112,7 +112,10 @@ class TrialComparison:
     def plot(self, path: str) -> str:
         """Draws each trial's value with its interval (PNG at ``path``); returns ``path``.
 
-        The best trial is a red star, trials tied with it blue dots, the others grey.
+        The best trial is a red star (its interval shaded across), trials tied with it
+        blue dots, the others grey; each other trial is labelled with its corrected
+        p-value. The whiskers are each trial's own interval: two trials' whiskers can
+        overlap while the paired test still tells them apart (the lists are shared).
         """
         from matplotlib.figure import Figure  # noqa: PLC0415  (matplotlib only for the plot; no pyplot state)
 
@@ -134,11 +137,15 @@ class TrialComparison:
                         label=label, linestyle="none")
         best = self.rows[0]
         ax.axhspan(best.ci[0], best.ci[1], color="C3", alpha=0.08, linewidth=0)
+        for i, row in enumerate(self.rows[1:], start=1):  # the paired test decides, not the overlap of whiskers
+            ax.annotate(f"p={row.p_value:.2g}", (i, row.ci[1]), textcoords="offset points", xytext=(0, 4),
+                        ha="center", fontsize=7)
         ax.set_xticks(range(len(self.rows)), [r.trial_id for r in self.rows])
         ax.set(xlabel="trial (best first)", ylabel=self.metric,
-               title=f"{self.metric} on {self.n} {self.unit}: {self.confidence:.0%} intervals, {self.test} test "
-                     f"vs the best ({self.correction or 'uncorrected'})")
+               title=f"{self.metric} on {self.n} {self.unit}, {self.confidence:.0%} intervals\n"
+                     f"p: {self.test} test against the best, paired ({self.correction or 'uncorrected'})")
         ax.title.set_fontsize(9)
+        ax.margins(x=0.15, y=0.12)
         ax.grid(True, axis="y", alpha=0.3)
         ax.legend(fontsize=8, loc="best")
         fig.tight_layout()

@@ -34,13 +34,13 @@ def _compiled(model):
     if found or not hasattr(model, "get_compile_config"):
         return found
     config = model.get_compile_config() or {}
-    stack, rebuilt = [config.get("metrics"), config.get("weighted_metrics")], []
-    while stack:
-        item = stack.pop()
+    queue, rebuilt = [config.get("metrics"), config.get("weighted_metrics")], []
+    while queue:  # in the compiled order
+        item = queue.pop(0)
         if isinstance(item, (list, tuple)):
-            stack += list(item)
+            queue[:0] = list(item)
         elif isinstance(item, dict) and "class_name" not in item:
-            stack += list(item.values())
+            queue[:0] = list(item.values())
         elif isinstance(item, dict):
             rebuilt.append(keras.saving.deserialize_keras_object(item))
     return [m for m in rebuilt if hasattr(m, "result_names") or dataset.entry_of(m) is not None]

@@ -258,7 +258,7 @@ ALLOWED = {
     "tuning": BASE | {"engine", "stats"},
     "stats": BASE | {"engine", "metrics", "reference"},
     "tuners": {"tuning"},
-    "bench": {"tfrank", "ops", "retrieval", "reference", "tfrank_cli", "engine"},  # engine: the XLA export forces the GPU ranking
+    "bench": {"tfrank", "ops", "retrieval", "reference", "tfrank_cli", "engine", "stats"},  # engine: the XLA export forces the GPU ranking
     "apps": {"tfrank", "engine", "reference", "bench", "tfrank_cli"},
     "cli": {"apps"},
 }

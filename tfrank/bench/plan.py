@@ -13,7 +13,7 @@ Giving any of the size options instead runs their full cartesian product.
 
 from tfrank.bench.data import Case
 
-DEFAULT_SECTIONS = ("cases", "family", "fit", "memory", "budget", "retrieval")
+DEFAULT_SECTIONS = ("cases", "family", "fit", "memory", "budget", "retrieval", "stats")
 # xla: export tfrank's XLA programs for a replay where jaxlib runs (tfrank/bench/xla.py); opt-in.
 SECTIONS = DEFAULT_SECTIONS + ("xla",)
 

@@ -1,11 +1,12 @@
 """The resampling engines of `tfrank.stats`: random sign flips and bootstrap draws, vectorised.
 
-Both work on chunks of resamples at a time (about 2^23 numbers per chunk: 64 MiB of
+Both work on chunks of resamples at a time (about 2^22 numbers per chunk: 32 MiB of
 float64), so 10,000 resamples of 10,000 lists never build a 10^8 matrix at once.
-Measured against scipy on the same machine (10,000 resamples of 10,000 lists, 2-core
-x86-64 VM, one run): ``scipy.stats.permutation_test(..., permutation_type="samples",
-vectorized=True)`` took 5.9 s and the sign flips below 0.08 s; ``scipy.stats.bootstrap``
-1.3 s and `bootstrap_means` 0.43 s (`tfrank bench --sections stats` measures them).
+Measured by ``tfrank bench --sections stats`` (10,000 resamples of 10,000 lists, 2-core
+AMD EPYC VM, one run): the sign flips 0.25 s against 4.6 s for
+``scipy.stats.permutation_test(..., permutation_type="samples", vectorized=True)``;
+the bootstrap 0.52 s, as fast as ``scipy.stats.bootstrap`` (0.58 s), and kept here
+because the p-value needs the resampled means themselves, chunk by chunk.
 """
 
 import numpy as np

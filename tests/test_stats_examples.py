@@ -72,6 +72,19 @@ def test_compare_examples_is_the_plain_loop_bootstrap(examples, base, budget, we
     assert interval[1:] == pytest.approx(tuple(np.quantile(on_a, [0.025, 0.975])), abs=1e-12)
 
 
+def test_a_long_ranking_with_its_best_examples_weighed_out():
+    """n far above the budget, the 150 best-scored examples of weight 0: the slots fill further down."""
+    rng = np.random.default_rng(4)
+    y = (rng.random(500) < 0.2).astype(float)
+    a, b = y + rng.normal(0, 1.0, 500), y + rng.normal(0, 1.2, 500)
+    w = np.ones(500)
+    w[np.argsort(-a)[:150]] = 0.0
+    for base, ref in (("precision", reference.precision_at_budget), ("recall", reference.recall_at_budget)):
+        r = tfrank.stats.compare_examples(f"{base}_at_budget_7", y, a, b, sample_weight=w, n_resamples=200, seed=1)
+        on_a, on_b = _loop(lambda y, s, w: ref(y, s, 7, sample_weight=w), y, [a, b], w, seed=1, resamples=200)
+        assert r.ci == pytest.approx(tuple(np.quantile(on_a - on_b, [0.025, 0.975])), abs=1e-12), base
+
+
 def test_compare_examples_many_shares_the_resamples_and_corrects(examples):
     y, a, b, _ = examples
     c = np.round(a + np.random.default_rng(1).normal(0, 0.3, N), 1)

@@ -25,23 +25,32 @@ def _sorted(y_true, scores, sample_weight):
 
 
 def _taken(metric, order, weights, counts):
-    copies = counts[:, order] * (weights > 0)
-    before = np.cumsum(copies, axis=1) - copies
-    return np.clip(metric.budget - before, 0, copies), copies
+    """``(taken [m, L], L)``: the copies each of the L best examples puts in the top
+    `budget` slots. Only a prefix of the ranking can reach them: L starts at about twice
+    the budget and doubles until every resample has filled its slots (or L = n)."""
+    n = order.shape[0]
+    length = min(n, 2 * metric.budget + 64)
+    while True:
+        copies = counts[:, order[:length]] * (weights[:length] > 0)
+        cumulative = np.cumsum(copies, axis=1)
+        if length == n or np.all(cumulative[:, -1] >= metric.budget):
+            return np.clip(metric.budget - (cumulative - copies), 0, copies), length
+        length = min(n, 2 * length)
 
 
 def precision_on_counts(metric, y_true, scores, sample_weight, counts):
     order, labels, weights = _sorted(y_true, scores, sample_weight)
-    taken, _ = _taken(metric, order, weights, counts)
-    hits, mass, filled = taken @ (weights * labels), taken @ weights, taken.sum(axis=1)
+    taken, length = _taken(metric, order, weights, counts)
+    hits, mass = taken @ (weights * labels)[:length], taken @ weights[:length]
     rate = np.divide(hits, mass, out=np.zeros_like(hits), where=mass > 0)
-    return filled / metric.budget * rate
+    return taken.sum(axis=1) / metric.budget * rate
 
 
 def recall_on_counts(metric, y_true, scores, sample_weight, counts):
     order, labels, weights = _sorted(y_true, scores, sample_weight)
-    taken, copies = _taken(metric, order, weights, counts)
-    hits, positives = taken @ (weights * labels), copies @ (weights * labels)
+    taken, length = _taken(metric, order, weights, counts)
+    hits = taken @ (weights * labels)[:length]
+    positives = counts @ (y_true * (1.0 if sample_weight is None else sample_weight))  # in any order
     return np.divide(hits, positives, out=np.zeros_like(hits), where=positives > 0)
 
 

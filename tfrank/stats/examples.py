@@ -14,9 +14,9 @@ With M(s) the metric of scores s on a resample and M_obs on all examples:
 A metric registered with a ``comparer`` (`tfrank.stats.dataset`) uses it for the pair
 instead (e.g. DeLong's test for ROC AUC).
 
-Cost: O(n_resamples * n) per model. Measured for `PrecisionAtBudget`
-(2-core x86-64 VM, one run, two models): n = 10,000 examples with the default 2,000
-resamples about 1 s; n = 100,000 about 10 s. For larger sets lower ``n_resamples``
+Cost: O(n_resamples * n), the draws and each resample's copies of every example.
+Measured for `PrecisionAtBudget(budget=100)` (2-core AMD EPYC VM, one run, two models,
+the default 2,000 resamples): n = 10,000 examples 0.24 s; n = 100,000 3.7 s. For larger sets lower ``n_resamples``
 (1,000 still gives a usable 95% interval; the p-value's own noise is about
 sqrt(p (1 - p) / n_resamples)).
 """

@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from tfrank.engine import validation
 from tfrank.metrics.base import RankingMetric
+from tfrank.metrics.budget import BudgetMetric
 from tfrank.stats import dataset
 
 DEFAULT_BATCH_SIZE = 32  # Keras' default for arrays
@@ -68,7 +69,7 @@ def _check_metrics(metrics):
     if not metrics:
         raise validation.invalid("metrics", metrics, "a tfrank metric object or a non-empty list of them")
     for metric in metrics:
-        if dataset.entry_of(metric) is not None:
+        if dataset.entry_of(metric) is not None or isinstance(metric, BudgetMetric):
             raise validation.invalid(
                 "metrics", metric,
                 "per-list tfrank metrics (RankingMetric, RankingMetrics, RetrievalMetrics); "

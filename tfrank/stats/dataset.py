@@ -60,7 +60,11 @@ REGISTRY: typing.Dict[type, DatasetMetric] = {
 }
 
 
-def register_dataset_metric(cls, *, statistic, on_counts=None, comparer=None, from_name=None, test=None):
+def register_dataset_metric(cls: type, *, statistic: typing.Callable[..., float],
+                            on_counts: typing.Optional[typing.Callable] = None,
+                            comparer: typing.Optional[typing.Callable] = None,
+                            from_name: typing.Optional[typing.Callable[[str], typing.Any]] = None,
+                            test: typing.Optional[str] = None) -> None:
     """Registers (or replaces) how `tfrank.stats` computes the dataset-level metric ``cls``.
 
     Args:

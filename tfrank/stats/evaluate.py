@@ -6,8 +6,12 @@ mode; ``jit_compile=True`` for XLA), over NumPy arrays (batched by ``batch_size`
 what they return: ``per_list`` never holds all predictions, only ``[lists, C]`` values.
 """
 
+import typing
+
 import numpy as np
 import tensorflow as tf
+
+from tfrank._types import TensorLike
 
 from tfrank.engine import validation
 from tfrank.metrics.base import RankingMetric
@@ -15,6 +19,7 @@ from tfrank.metrics.budget import BudgetMetric
 from tfrank.stats import dataset
 
 DEFAULT_BATCH_SIZE = 32  # Keras' default for arrays
+Columns = typing.Dict[str, np.ndarray]  # {log name: one value per list}
 
 
 # === Data ===
@@ -86,8 +91,9 @@ def _check_metrics(metrics):
     return metrics
 
 
-def per_list(model, x, y=None, *, metrics, batch_size=None, sample_weight=None, return_weights=False,
-             jit_compile=False):
+def per_list(model: typing.Callable, x: typing.Any, y: typing.Any = None, *, metrics: typing.Any,
+             batch_size: typing.Optional[int] = None, sample_weight: typing.Optional[TensorLike] = None,
+             return_weights: bool = False, jit_compile: bool = False) -> typing.Union[Columns, typing.Tuple[Columns, Columns]]:
     """Each list's value of each metric, in data order: ``{log name: [lists] float64}``.
 
     For every batch, ``y_pred = model(x, training=False)`` then each metric's
@@ -168,7 +174,9 @@ def _per_example(arg, tensor):
     return tf.reshape(tf.cast(tensor, tf.float64), [-1])
 
 
-def per_example(model, x, y=None, *, batch_size=None, sample_weight=None, jit_compile=False):
+def per_example(model: typing.Callable, x: typing.Any, y: typing.Any = None, *, batch_size: typing.Optional[int] = None,
+                sample_weight: typing.Optional[TensorLike] = None, jit_compile: bool = False) -> typing.Tuple[
+                    np.ndarray, np.ndarray, typing.Optional[np.ndarray]]:
     """A one-score-per-example model's scores with their labels: ``(y_true, scores, sample_weight)``.
 
     The inputs of the dataset-level metrics (`tfrank.PrecisionAtBudget`, ...) and of

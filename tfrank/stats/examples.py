@@ -25,6 +25,7 @@ import typing
 
 import numpy as np
 
+from tfrank._types import Seed, Values
 from tfrank.engine import validation
 from tfrank.stats import checks, dataset, many, paired, resampling
 
@@ -88,8 +89,9 @@ def _pair(delta, null, confidence, n, n_resamples):
     return paired.Comparison(float(delta), ci, p_value, n, "bootstrap", confidence, False, n_resamples)
 
 
-def compare_examples(metric, y_true, scores_a, scores_b, *, sample_weight=None,
-                     n_resamples: int = DEFAULT_RESAMPLES, confidence: float = 0.95, seed=None):
+def compare_examples(metric: typing.Any, y_true: Values, scores_a: Values, scores_b: Values, *,
+                     sample_weight: typing.Optional[Values] = None, n_resamples: int = DEFAULT_RESAMPLES,
+                     confidence: float = 0.95, seed: Seed = None) -> paired.Comparison:
     """Is model a's dataset-level metric different from model b's on the same examples?
 
     A paired bootstrap over the examples (module docstring): ``difference = M(a) - M(b)``
@@ -131,8 +133,8 @@ def compare_examples(metric, y_true, scores_a, scores_b, *, sample_weight=None,
     return _pair(delta, values["scores_a"] - values["scores_b"], confidence, y.shape[0], n_resamples)
 
 
-def example_ci(metric, y_true, scores, *, sample_weight=None, n_resamples: int = DEFAULT_RESAMPLES,
-               confidence: float = 0.95, seed=None) -> paired.Interval:
+def example_ci(metric: typing.Any, y_true: Values, scores: Values, *, sample_weight: typing.Optional[Values] = None,
+               n_resamples: int = DEFAULT_RESAMPLES, confidence: float = 0.95, seed: Seed = None) -> paired.Interval:
     """One model's dataset-level metric and its bootstrap percentile interval over the examples.
 
     Args:
@@ -141,6 +143,16 @@ def example_ci(metric, y_true, scores, *, sample_weight=None, n_resamples: int =
 
     Returns:
         A `tfrank.stats.Interval` ``(value on all examples, low, high)``.
+
+    Example (8 examples, 3 positives, all 3 ranked first; a resample can hold more
+    positive copies than the budget of 3):
+
+    >>> import numpy as np, tfrank.stats
+    >>> y = np.array([1, 0, 1, 0, 0, 1, 0, 0])
+    >>> s = np.array([0.9, 0.1, 0.8, 0.2, 0.3, 0.7, 0.4, 0.1])
+    >>> value, low, high = tfrank.stats.example_ci("recall_at_budget_3", y, s, seed=0)
+    >>> value, round(low, 4), high
+    (1.0, 0.4286, 1.0)
     """
     metric, entry, n_resamples, confidence, rng = _setup(metric, n_resamples, confidence, seed)
     y, scores, w = _arrays(y_true, {"scores": scores}, sample_weight)
@@ -149,10 +161,10 @@ def example_ci(metric, y_true, scores, *, sample_weight=None, n_resamples: int =
     return paired.Interval(value, *resampling.percentile_interval(values, confidence))
 
 
-def compare_examples_many(metric, y_true, scores: typing.Mapping[str, typing.Any], *, baseline: str,
-                          sample_weight=None, correction: typing.Optional[str] = "holm",
+def compare_examples_many(metric: typing.Any, y_true: Values, scores: typing.Mapping[str, Values], *, baseline: str,
+                          sample_weight: typing.Optional[Values] = None, correction: typing.Optional[str] = "holm",
                           n_resamples: int = DEFAULT_RESAMPLES, confidence: float = 0.95,
-                          seed=None) -> typing.List[many.Row]:
+                          seed: Seed = None) -> typing.List[many.Row]:
     """Every model's dataset-level metric against the baseline's, on the same resamples, corrected.
 
     `compare_examples` for each model against ``baseline`` (``difference`` = model -
@@ -169,6 +181,16 @@ def compare_examples_many(metric, y_true, scores: typing.Mapping[str, typing.Any
 
     Returns:
         A list of `tfrank.stats.Row`, in the order of ``scores``.
+
+    Example:
+
+    >>> import numpy as np, tfrank.stats
+    >>> y = np.array([1, 0, 1, 0, 0, 1, 0, 0])
+    >>> s = np.array([0.9, 0.1, 0.8, 0.2, 0.3, 0.7, 0.4, 0.1])
+    >>> rows = tfrank.stats.compare_examples_many("precision_at_budget_3", y, {"a": s, "b": 1 - s},
+    ...                                           baseline="a", seed=0)
+    >>> [(r.name, r.mean, r.difference) for r in rows]
+    [('a', 1.0, 0.0), ('b', 0.0, -1.0)]
     """
     if not isinstance(scores, typing.Mapping) or not scores:
         raise validation.invalid("scores", scores, "a non-empty mapping of name -> scores [n]", TypeError)

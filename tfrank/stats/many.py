@@ -12,6 +12,7 @@ import typing
 
 import numpy as np
 
+from tfrank._types import Seed, Values
 from tfrank.engine import validation
 from tfrank.stats import checks, paired
 
@@ -41,7 +42,7 @@ class Row:
     n: int
 
 
-def adjust(p_values, correction="holm"):
+def adjust(p_values: Values, correction: typing.Optional[str] = "holm") -> typing.List[float]:
     """p-values adjusted for multiple comparisons: ``"holm"``, ``"bonferroni"`` or None.
 
     Bonferroni: ``min(1, m p)``. Holm: with p sorted ascending, ``p_(i)`` becomes
@@ -70,9 +71,9 @@ def check_baseline(names, baseline):
     return baseline
 
 
-def compare_many(values: typing.Mapping[str, typing.Any], *, baseline: str, test: str = "randomization",
+def compare_many(values: typing.Mapping[str, Values], *, baseline: str, test: str = "randomization",
                  correction: typing.Optional[str] = "holm", n_resamples: int = 10_000, confidence: float = 0.95,
-                 seed=None) -> typing.List[Row]:
+                 seed: Seed = None) -> typing.List[Row]:
     """Every model against the baseline, paired over the same lists, p-values corrected.
 
     For each name other than ``baseline``: ``compare(values[name], values[baseline])``

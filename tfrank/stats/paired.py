@@ -24,6 +24,7 @@ import typing
 
 import numpy as np
 
+from tfrank._types import Seed, Values
 from tfrank.stats import checks, resampling
 
 
@@ -78,8 +79,8 @@ def _t_interval(d, confidence):
     return float(result.pvalue), (float(ci.low), float(ci.high))
 
 
-def compare(a, b, *, test: str = "randomization", n_resamples: int = 10_000, confidence: float = 0.95,
-            seed=None) -> Comparison:
+def compare(a: Values, b: Values, *, test: str = "randomization", n_resamples: int = 10_000,
+            confidence: float = 0.95, seed: Seed = None) -> Comparison:
     """Is model a's mean over the same lists different from model b's? A paired test.
 
     ``d_i = a_i - b_i`` over the lists where both values are finite (NaN: a list the
@@ -131,8 +132,8 @@ def compare(a, b, *, test: str = "randomization", n_resamples: int = 10_000, con
     return Comparison(difference, ci, p_value, n, test, confidence, False, n_resamples)
 
 
-def mean_ci(values, *, confidence: float = 0.95, method: str = "t", n_resamples: int = 10_000,
-            seed=None) -> Interval:
+def mean_ci(values: Values, *, confidence: float = 0.95, method: str = "t", n_resamples: int = 10_000,
+            seed: Seed = None) -> Interval:
     """The mean of one model's per-list values and its confidence interval.
 
     ``method="t"``: ``mean +- t_{(1+confidence)/2, n-1} * s / sqrt(n)`` (the interval of

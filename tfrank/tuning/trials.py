@@ -5,7 +5,11 @@ it reads the tuner's public API (``oracle.get_best_trials``, ``oracle.objective`
 ``load_model``) and the models' public one (``model.metrics``, ``get_compile_config``).
 """
 
+import typing
+
 import keras
+
+from tfrank._types import Seed
 
 from tfrank.engine import validation
 from tfrank.stats import checks, dataset
@@ -91,8 +95,11 @@ def _chosen(metric, model, trial_id, objective):
 # === The comparison ===
 
 
-def compare_trials(tuner, x, y=None, *, top=5, metric=None, test="randomization", correction="holm", seed=None,
-                   batch_size=None, sample_weight=None, n_resamples=None, confidence=0.95, alpha=0.05):
+def compare_trials(tuner: typing.Any, x: typing.Any, y: typing.Any = None, *, top: int = 5, metric: typing.Any = None,
+                   test: str = "randomization", correction: typing.Optional[str] = "holm", seed: Seed = None,
+                   batch_size: typing.Optional[int] = None, sample_weight: typing.Any = None,
+                   n_resamples: typing.Optional[int] = None, confidence: float = 0.95,
+                   alpha: float = 0.05) -> TrialComparison:
     """The ``top`` best trials of a finished search, re-evaluated on ``x``, each compared with the best.
 
     Takes ``tuner.oracle.get_best_trials(top)`` (best first), loads each trial's best

@@ -110,6 +110,10 @@ def test_another_metric_by_log_name_and_the_outputs(tfrank_search, data, tmp_pat
     x, y = data[2]
     result = tfrank.tuners.compare_trials(tfrank_search, x, y, top=2, metric="val_ndcg_at_3", test="t",
                                           correction=None)
+    built = []
+    again = tfrank.tuners.compare_trials(tfrank_search, x, y, top=2, test="t", correction=None,
+                                         metric=lambda model: built.append(model) or tfrank.NDCGAtK(k=3))
+    assert len(built) == 2 and again.rows == result.rows  # a factory: one metric object per trial's model
     values, trials = _direct(tfrank_search, x, y, top=2, metric=reference.ndcg_at_k)
     want = tfrank.stats.compare_many(values, baseline=str(trials[0].trial_id), test="t", correction=None)
     assert result.metric == "ndcg_at_3" and len(result.rows) == 2
@@ -157,7 +161,7 @@ def test_a_budget_objective_is_compared_over_examples(data, tmp_path):
     ({"test": "z"}, ValueError, "test must be one of"),
     ({"correction": "fdr_bh"}, ValueError, "correction must be one of"),
     ({"alpha": 1.5}, ValueError, r"alpha must be a float in \(0, 1\)"),
-    ({"metric": keras.metrics.AUC()}, TypeError, "metric must be None, a log name or a tfrank metric object"),
+    ({"metric": keras.metrics.AUC()}, TypeError, "metric must be None, a log name, a tfrank metric object or a"),
 ])
 def test_compare_trials_rejects_bad_input(tfrank_search, data, options, error, match):
     x, y = data[2]

@@ -82,8 +82,11 @@ def _chosen(metric, model, trial_id, objective):
     if metric is None or isinstance(metric, str):
         name = objective if metric is None else (metric[4:] if metric.startswith("val_") else metric)
         return _find(model, name, trial_id)
+    if callable(metric) and not isinstance(metric, keras.metrics.Metric):
+        metric = metric(model)  # a factory: one metric object per trial model
     if not (hasattr(metric, "result_names") or dataset.entry_of(metric) is not None):
-        raise validation.invalid("metric", metric, "None, a log name or a tfrank metric object", TypeError)
+        raise validation.invalid("metric", metric, "None, a log name, a tfrank metric object or a function "
+                                 "model -> tfrank metric object", TypeError)
     names = _log_names(metric)
     if len(names) == 1:
         return metric, names[0]
@@ -125,8 +128,10 @@ def compare_trials(tuner: typing.Any, x: typing.Any, y: typing.Any = None, *, to
             batches in a fixed order).
         top: how many of the best trials (default 5; fewer when fewer completed).
         metric: None (default: the tuner's objective without ``val_``, found among each
-            trial model's compiled tfrank metrics), a log name, or a metric object (then
-            used for every model).
+            trial model's compiled tfrank metrics), a log name, a metric object (then
+            used for every model), or a function ``model -> metric object`` called for
+            each trial's model (e.g. a `tfrank.RetrievalMetrics` on that model's own
+            candidate tower: a compiled config holds no candidates).
         test: ``"randomization"`` (default), ``"t"`` or ``"bootstrap"`` for per-list
             metrics; dataset-level metrics always use the paired bootstrap (or their own test).
         correction: ``"holm"`` (default), ``"bonferroni"`` or None.

@@ -1,22 +1,7 @@
-"""Paired tests of two models' per-list values, and the interval of one model's mean.
+"""Paired tests of two models' per-list values (`compare`), and the interval of one model's mean (`mean_ci`).
 
-`compare(a, b)` treats each list as one unit (unweighted): a and b are the two models'
-values on the same lists (`tfrank.stats.per_list`), d = a - b over the pairs where both
-are finite, and the question is whether the mean of d differs from 0.
-
-* ``test="t"``: Student's paired t-test and its t-interval, ``scipy.stats.ttest_rel``.
-* ``test="randomization"``: Fisher's paired randomization (sign-flip) test (Smucker,
-  Allan & Carterette, CIKM 2007; ranx's ``"fisher"``): under the null hypothesis each
-  difference is as likely to have the other sign, so the p-value is the share of the 2^n
-  sign assignments whose |sum(s d)| is at least |sum(d)|. Exact enumeration when
-  2^n <= n_resamples, else n_resamples random sign vectors and p = (count + 1) /
-  (n_resamples + 1) (never 0; Phipson & Smyth 2010, as ``scipy.stats.permutation_test``).
-  The test has no interval of its own; its ``ci`` is the paired t-interval.
-* ``test="bootstrap"``: ``ci`` is the percentile interval of the mean of d over
-  n_resamples resamples of the lists with replacement (``scipy.stats.bootstrap(...,
-  method="percentile")``, the same draws for the same Generator); the p-value is the
-  bootstrap test of the mean with the resampled means shifted to the null (Efron &
-  Tibshirani 1993, section 16.4): p = (1 + #{|m* - mean(d)| >= |mean(d)|}) / (n_resamples + 1).
+NumPy and scipy on host arrays, after the model has run (`tfrank.stats.per_list`). The
+resampling itself is `tfrank.stats.resampling`.
 """
 
 import dataclasses
@@ -84,13 +69,29 @@ def compare(a: Values, b: Values, *, test: str = "randomization", n_resamples: i
     """Is model a's mean over the same lists different from model b's? A paired test.
 
     ``d_i = a_i - b_i`` over the lists where both values are finite (NaN: a list the
-    metric skips, e.g. one without a relevant item); ``difference = mean(d)``; the tests
-    are those of the module docstring (``"t"``, ``"randomization"``, ``"bootstrap"``).
+    metric skips, e.g. one without a relevant item); ``difference = mean(d)``, and the
+    question is whether the mean of d differs from 0:
+
+    * ``test="randomization"``: Fisher's paired randomization (sign-flip) test (Smucker,
+      Allan & Carterette, CIKM 2007; ranx's ``"fisher"``): under the null hypothesis each
+      difference is as likely to have the other sign, so the p-value is the share of the
+      2^n sign assignments s with ``|sum(s d)| >= |sum(d)|``. Exact enumeration when
+      2^n <= n_resamples, else n_resamples random sign vectors and p = (count + 1) /
+      (n_resamples + 1) (never 0; Phipson & Smyth 2010, as ``scipy.stats.permutation_test``).
+      The test has no interval of its own: its ``ci`` is the paired t-interval.
+    * ``test="t"``: Student's paired t-test and its t-interval (``scipy.stats.ttest_rel``).
+    * ``test="bootstrap"``: ``ci`` is the percentile interval of the mean of d over
+      n_resamples resamples of the lists with replacement (``scipy.stats.bootstrap(...,
+      method="percentile")``); the p-value is the bootstrap test of the mean with the
+      resampled means shifted to the null (Efron & Tibshirani 1993, section 16.4):
+      p = (1 + #{|m* - mean(d)| >= |mean(d)|}) / (n_resamples + 1).
 
     NOTE: every list counts once (unweighted), whatever its weight in the metric; a
     metric with unequal list weights logs a weighted mean that can differ from
     ``mean(a)``. Resampling tests are deterministic for a given ``seed`` and differ
     between seeds by Monte-Carlo noise of about sqrt(p (1 - p) / n_resamples).
+    Differences without spread (every d equal, e.g. two models that rank alike): the
+    t-interval is that point and the t p-value 1 when d = 0, else 0 (scipy gives NaN).
 
     Args:
         a, b: 1-D arrays of per-list values of the two models, same length, same lists.

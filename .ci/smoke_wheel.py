@@ -3,7 +3,7 @@
 Run from outside the source tree, so that ``import tfrank`` finds the installed package:
 checks where it was imported from, the version, the ``py.typed`` marker, the subpackages,
 one metric inside a compiled ``model.fit`` against a value computed by hand, and the
-``tfrank`` command.
+``tfrank`` command (its package ``tfrank_cli`` beside tfrank).
 """
 
 import importlib.metadata
@@ -24,6 +24,10 @@ def main():
     assert os.path.isfile(os.path.join(package, "py.typed")), "py.typed missing from the wheel"
     for sub in ("engine", "metrics", "losses", "retrieval", "tuning", "apps", "bench", "reference"):
         assert os.path.isfile(os.path.join(package, sub, "__init__.py")), f"tfrank/{sub}/ missing from the wheel"
+    # The command line's package, beside tfrank: every option, no TensorFlow.
+    launcher = os.path.join(os.path.dirname(package), "tfrank_cli")
+    for module in ("__init__", "argtypes", "demo", "bench", "command"):
+        assert os.path.isfile(os.path.join(launcher, module + ".py")), f"tfrank_cli/{module}.py missing from the wheel"
 
     # Scores are x itself (identity kernel, no bias, learning rate 0), so the ranking is known:
     # list 1 ranks items 0, 2 first: 1 hit of 2; list 2 ranks items 1, 2 first: 2 hits of 2.
@@ -39,6 +43,8 @@ def main():
     command = os.path.join(os.path.dirname(sys.executable), "tfrank")
     done = subprocess.run([command, "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "usage: tfrank" in done.stdout, done
+    done = subprocess.run([command, "bench", "--items", "0"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "argument --items: must be a positive int" in done.stderr, done
     print(f"wheel smoke test passed: tfrank {tfrank.__version__} from {package}; precision_at_2 logged {logged}")
 
 

@@ -5,6 +5,6 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow loads
 
-from tfrank.bench import main  # noqa: E402
+from tfrank_cli.command import main  # noqa: E402  (parses before TensorFlow loads)
 
-sys.exit(main())
+sys.exit(main(["bench", *sys.argv[1:]]))

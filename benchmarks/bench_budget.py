@@ -9,6 +9,6 @@ import sys
 
 if __name__ == "__main__":
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow loads
-    from tfrank.bench import main
+    from tfrank_cli.command import main
 
-    sys.exit(main(["--sections", "budget", *sys.argv[1:]]))
+    sys.exit(main(["bench", "--sections", "budget", *sys.argv[1:]]))

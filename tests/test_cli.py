@@ -1,7 +1,7 @@
 """`tfrank` command line: help, bad options (exit code 2), and the results of a tiny demo run.
 
-The console command is `tfrank_cli.main` (parses before TensorFlow loads); `tfrank.cli.main`
-runs the same parser in-process. The help and bad-option tables run through both.
+The console command is `tfrank_cli.command.main` (parses before TensorFlow loads); `tfrank.cli.main`
+runs the same parser (`tfrank_cli.parse`) in-process. The help and bad-option tables run through both.
 """
 
 import json
@@ -16,14 +16,16 @@ import pytest
 import tfrank_cli
 from tfrank.apps import cli, data, demo
 from tfrank import reference
+from tfrank.bench import impls
 from tfrank.tuning import objective as tuner
+from tfrank_cli import command
 
-ROOT = os.path.dirname(os.path.abspath(tfrank_cli.__file__))  # the repository (or site-packages)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(tfrank_cli.__file__)))  # the repository (or site-packages)
 
 
 @pytest.fixture(params=["console", "in-process"])
 def entry(request):
-    return tfrank_cli.main if request.param == "console" else cli.main
+    return command.main if request.param == "console" else cli.main
 
 
 def _exit_code(argv, capsys, main=cli.main):
@@ -80,12 +82,14 @@ def test_bad_options_exit_2_with_a_clear_message(argv, message, capsys, entry):
 # === The console command parses before importing TensorFlow, and keeps its logs quiet ===
 
 LAUNCH = """
-import json, sys, tfrank_cli
+import json, sys
+from tfrank_cli.command import main
 try:
-    code = tfrank_cli.main(sys.argv[1:])
+    code = main(sys.argv[1:])
 except SystemExit as exit:
     code = exit.code
-print(json.dumps({"code": code, "tensorflow": "tensorflow" in sys.modules}))
+print(json.dumps({"code": code, "tensorflow": "tensorflow" in sys.modules,
+                  "tfrank": any(name == "tfrank" or name.startswith("tfrank.") for name in sys.modules)}))
 """
 
 
@@ -120,13 +124,17 @@ def _launch(*argv, env=None, script=LAUNCH):
     (["demo", "--task", "retrieval", "--dataset", "tfds:x"], 2, "--task retrieval takes 'digits' or"),
     (["fly"], 2, "invalid choice: 'fly'"),
     (["bench", "--help"], 0, "--retrieval-items RETRIEVAL_ITEMS"),
+    (["bench", "--verbose", "--help"], 0, "--sections SECTIONS"),
     (["bench", "--sections", "cases,nope"], 2, "argument --sections: must be a comma-separated list of"),
+    (["bench", "--items", "0"], 2, "argument --items: must be a positive int, got '0'"),
+    (["bench", "--impls", "numpy"], 2, "argument --impls: must be a comma-separated list of read_pass, tfrank"),
     (["bench", "--fly"], 2, "unrecognized arguments: --fly"),
 ])
 def test_help_and_bad_options_answer_without_tensorflow(argv, code, shown):
     done = _launch(*argv)
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result == {"code": code, "tensorflow": False}
+    # Not even tfrank's package is imported (it imports TensorFlow), nor a stand-in for it.
+    assert result == {"code": code, "tensorflow": False, "tfrank": False}
     assert shown in done.stdout + done.stderr
 
 
@@ -135,23 +143,34 @@ def test_tensorflow_start_up_logs_hidden_unless_verbose(tmp_path):
     # --device gpu on a machine without a GPU: TensorFlow loads, then tfrank stops with its message.
     argv = ("bench", "--device", "gpu", "--quick", "--out", str(tmp_path))
     quiet = _launch(*argv, env=env, script=LOUD_IMPORT + LAUNCH)
-    assert json.loads(quiet.stdout.strip().splitlines()[-1]) == {"code": 2, "tensorflow": True}
+    assert json.loads(quiet.stdout.strip().splitlines()[-1]) == {"code": 2, "tensorflow": True, "tfrank": True}
     assert quiet.stderr.startswith("tfrank bench: --device gpu, but TensorFlow")  # nothing before it
     assert "a start-up line of the tensorflow import" not in quiet.stderr
     assert not ABSL_LINE.search(quiet.stderr)  # whatever TensorFlow logs on this build: nothing shows
     verbose = _launch("--verbose", *argv, env=env, script=LOUD_IMPORT + LAUNCH)
-    assert json.loads(verbose.stdout.strip().splitlines()[-1]) == {"code": 2, "tensorflow": True}
+    assert json.loads(verbose.stdout.strip().splitlines()[-1]) == {"code": 2, "tensorflow": True, "tfrank": True}
     assert verbose.stderr.startswith("a start-up line of the tensorflow import\n")  # what was hidden above
     assert "tfrank bench: --device gpu, but TensorFlow" in verbose.stderr
 
 
-def test_demo_metric_choices_are_the_tfrank_cutoff_metrics():
-    assert tfrank_cli.CUTOFF_BASES == tuner.CUTOFF_BASES
+@pytest.mark.parametrize("choices, source", [
+    (tfrank_cli.demo.CUTOFF_BASES, tuner.CUTOFF_BASES),  # demo --metric: tfrank's cut-off metrics
+    (tfrank_cli.bench.IMPLS, tuple(impls.BY_NAME)),  # bench --impls: the implementations compared
+], ids=["metric", "impls"])
+def test_option_choices_are_the_names_tfrank_knows(choices, source):
+    assert choices == source
 
 
 def test_bench_subcommand_is_registered():
-    subcommands = cli.parser()._subparsers._group_actions[0].choices
+    subcommands = tfrank_cli.parser()._subparsers._group_actions[0].choices
     assert {"demo", "bench"} <= set(subcommands)
+
+
+@pytest.mark.parametrize("task", sorted(tfrank_cli.demo.TASK_OPTIONS))
+def test_each_task_writes_to_its_own_folder_and_out_is_taken_as_given(task):
+    assert tfrank_cli.parse(["demo", "--task", task]).out == os.path.join("tfrank-demo", task)
+    assert tfrank_cli.parse(["demo", "--task", task, "--out", "runs/x"]).out == "runs/x"
+    assert tfrank_cli.parse(["demo", "--task", task, "--resume"]).out == os.path.join("tfrank-demo", task)
 
 
 def test_demo_writes_results_and_plot(tmp_path, capsys):
@@ -177,6 +196,16 @@ def test_demo_writes_results_and_plot(tmp_path, capsys):
     assert set(results["baselines"]) == {"random scores (expected)", "L1 pixel distance (untrained)"}
     assert (out / "tuner" / "bayesian").is_dir() and (out / "tuner" / "random").is_dir()
     assert (out / "search.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # --resume with the same --out continues both searches: only trial 2 runs, 0 and 1 are kept.
+    argv[argv.index("--max-trials") + 1] = "3"
+    assert cli.main([*argv, "--resume"]) == 0
+    printed = capsys.readouterr().out
+    assert "[bayesian] trial 2 (3 of 3)" in printed and "trial 0 (" not in printed and "trial 1 (" not in printed
+    resumed = json.loads((out / "results.json").read_text())
+    for before, after in ((results, resumed), (results["compare"]["random"], resumed["compare"]["random"])):
+        assert [trial["trial"] for trial in after["trials"]] == [0, 1, 2]
+        assert after["trials"][:2] == before["trials"]
 
 
 def test_fraud_demo_compares_recall_and_budget_objectives(tmp_path, capsys):

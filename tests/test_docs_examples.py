@@ -1,8 +1,8 @@
 """The ```python examples of README.md and docs/*.md that no test runs as a whole.
 
 The ``>>>`` examples run as doctests (``--doctest-glob='*.md'``), the recipes of
-docs/scaling-out.md run in tests/test_recipes.py and the README's "Use" block in
-tests/test_losses_fit.py. The other blocks are fragments (they leave ``model``,
+docs/scaling-out.md run in tests/test_recipes.py, the README's "Example" in
+tests/test_readme.py and its "Use" block in tests/test_losses_fit.py. The other blocks are fragments (they leave ``model``,
 ``build_model``, ``x`` to the reader): each must parse, every ``tfrank.`` name it uses must
 exist, and every objective it names must be one that ``tfrank.objective`` accepts.
 """

@@ -23,6 +23,7 @@ from tfrank import reference
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = os.path.join(ROOT, "tfrank")
+LAUNCHER = os.path.join(ROOT, "tfrank_cli")  # the command line, outside the package (no TensorFlow)
 SAVED = os.path.join(ROOT, "tests", "data", "saved_before_layout_move")
 
 
@@ -93,7 +94,9 @@ def test_tuners_module_keeps_its_classes():
     import tfrank.tuners
 
     for name in tfrank.tuners.__all__:
-        assert issubclass(getattr(tfrank.tuners, name), getattr(keras_tuner, name))
+        if name != "compare_trials":  # the one function beside the tuner classes
+            assert issubclass(getattr(tfrank.tuners, name), getattr(keras_tuner, name))
+    assert tfrank.tuners.compare_trials.__module__ == "tfrank.tuning.trials"
 
 
 def test_python_m_tfrank_cli_still_runs_the_command():
@@ -118,30 +121,44 @@ def test_every_folder_is_a_package_the_wheel_ships():
 
     shipped = set(setuptools.find_packages(ROOT, include=["tfrank*"]))
     folders = {".".join(os.path.relpath(folder, ROOT).split(os.sep))
-               for folder, _, files in os.walk(PACKAGE) if any(f.endswith(".py") for f in files)}
+               for package in (PACKAGE, LAUNCHER)
+               for folder, _, files in os.walk(package) if any(f.endswith(".py") for f in files)}
     assert folders == shipped
-    assert {"tfrank.engine", "tfrank.metrics", "tfrank.apps", "tfrank.tuning"} <= shipped
+    assert {"tfrank.engine", "tfrank.metrics", "tfrank.apps", "tfrank.tuning", "tfrank_cli"} <= shipped
 
 
 # === Imports flow one way, with no cycle ===
 
 
 def _modules():
-    """{module name: path} of every module in tfrank/ (and the launcher tfrank_cli)."""
-    found = {"tfrank_cli": os.path.join(ROOT, "tfrank_cli.py")}
-    for folder, _, files in os.walk(PACKAGE):
-        for file in files:
-            if file.endswith(".py"):
-                parts = os.path.relpath(os.path.join(folder, file[:-3]), ROOT).split(os.sep)
-                found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = os.path.join(folder, file)
+    """{module name: path} of every module in tfrank/ and in the command line's package tfrank_cli/."""
+    found = {}
+    for package in (PACKAGE, LAUNCHER):
+        for folder, _, files in os.walk(package):
+            for file in files:
+                if file.endswith(".py"):
+                    parts = os.path.relpath(os.path.join(folder, file[:-3]), ROOT).split(os.sep)
+                    found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = os.path.join(folder, file)
     return found
 
 
+def _dynamic_imports(tree):
+    """``(node, name)`` of each ``importlib.import_module("name")`` (or ``import_module("name")``) call."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            func = node.func
+            named = (isinstance(func, ast.Attribute) and func.attr == "import_module"
+                     and isinstance(func.value, ast.Name) and func.value.id == "importlib")
+            if (named or isinstance(func, ast.Name) and func.id == "import_module") and isinstance(node.args[0].value, str):
+                yield node, node.args[0].value
+
+
 def _imports(module, path, known):
-    """tfrank modules that ``module`` imports anywhere in its file (also inside functions)."""
+    """Modules of ``known`` that ``module`` imports anywhere in its file (also inside functions,
+    and through ``importlib.import_module`` with a literal name)."""
     tree = ast.parse(open(path, encoding="utf-8").read(), path)
     package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
-    targets = set()
+    targets = {name for _, name in _dynamic_imports(tree) if name in known and name != module}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
@@ -161,7 +178,8 @@ def _imports(module, path, known):
 def _stale_imports(path, known):
     """``import tfrank.x`` / ``from tfrank.x import y`` in ``path`` whose module is not in the tree."""
     tree = ast.parse(open(path, encoding="utf-8").read(), path)
-    stale = []
+    stale = [f"{os.path.relpath(path, ROOT)}:{node.lineno} {name}" for node, name in _dynamic_imports(tree)
+             if name.split(".")[0] in ("tfrank", "tfrank_cli") and name not in known]
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
@@ -171,7 +189,7 @@ def _stale_imports(path, known):
         else:
             continue
         stale += [f"{os.path.relpath(path, ROOT)}:{node.lineno} {name}" for name in names
-                  if (name == "tfrank" or name.startswith("tfrank.")) and name not in known]
+                  if name.split(".")[0] in ("tfrank", "tfrank_cli") and name not in known]
     return stale
 
 
@@ -232,7 +250,21 @@ def test_the_graph_sees_the_known_imports(graph):
     # Guards against a parser that finds nothing (and so no cycle).
     assert "tfrank.engine" in graph["tfrank.metrics.base"]
     assert "tfrank.engine.inputs" in graph["tfrank.engine.ranking"]
-    assert "tfrank.bench" in graph["tfrank.apps.cli"] or "tfrank.apps.demo" in graph["tfrank.apps.cli"]
+    assert {"tfrank.bench.runner", "tfrank.apps.demo", "tfrank_cli"} <= graph["tfrank.apps.cli"]
+    assert "tfrank.apps.cli" in graph["tfrank_cli.command"]  # inside main: the command runs after parsing
+    assert "tfrank.tuners" in graph["tfrank"]  # importlib.import_module("tfrank.tuners") in __getattr__
+
+
+def test_the_graph_sees_importlib_imports_and_their_cycles(tmp_path):
+    sources = {"a": "import importlib\n\ndef f():\n    return importlib.import_module('b')\n",
+               "b": "from importlib import import_module\n\ndef g():\n    import_module('c')\n",
+               "c": "import a\nimport importlib\nimportlib.import_module(name_not_literal)\n"}
+    for name, text in sources.items():
+        (tmp_path / f"{name}.py").write_text(text)
+    known = {name: str(tmp_path / f"{name}.py") for name in sources}
+    graph = {name: _imports(name, path, known) for name, path in known.items()}
+    assert graph == {"a": {"b"}, "b": {"c"}, "c": {"a"}}
+    assert _cycle(graph) == ["a", "b", "c", "a"]
 
 
 def test_no_import_cycle(graph):
@@ -241,6 +273,8 @@ def test_no_import_cycle(graph):
 
 def _group(module):
     parts = module.split(".")
+    if parts[0] == "tfrank_cli":  # the options (standard library only), and the command that runs them
+        return "tfrank_cli.command" if module == "tfrank_cli.command" else "tfrank_cli"
     return parts[1] if len(parts) > 1 and parts[0] == "tfrank" else module
 
 
@@ -253,11 +287,14 @@ ALLOWED = {
     "losses": BASE | {"engine"},
     "retrieval": BASE | {"engine", "metrics"},
     "ops": BASE | {"engine"},
-    "tuning": BASE | {"engine"},
+    "tuning": BASE | {"engine", "stats"},
+    "stats": BASE | {"engine", "metrics", "reference"},
     "tuners": {"tuning"},
-    "bench": {"tfrank", "ops", "retrieval", "reference", "tfrank_cli", "engine"},  # engine: the XLA export forces the GPU ranking
+    "bench": {"tfrank", "ops", "retrieval", "reference", "tfrank_cli", "engine", "stats"},  # engine: the XLA export forces the GPU ranking
     "apps": {"tfrank", "engine", "reference", "bench", "tfrank_cli"},
     "cli": {"apps"},
+    "tfrank_cli": set(),  # every option and argument type, no tfrank module (so no TensorFlow)
+    "tfrank_cli.command": {"tfrank_cli", "apps"},  # parses, then imports tfrank.apps.cli to run
 }
 
 

@@ -1,5 +1,6 @@
 """Release metadata: one version source, the py.typed marker, type hints on the public API."""
 
+import importlib
 import inspect
 import os
 import tomllib
@@ -9,8 +10,10 @@ import keras_tuner
 import pytest
 
 import tfrank
+import tfrank.stats
 import tfrank.tuners
 from tfrank import _version
+from tfrank_cli import command
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(tfrank.__file__)))
 
@@ -29,6 +32,15 @@ def test_version_has_one_source():
         assert f"## [{tfrank.__version__}]" in f.read()
 
 
+def test_the_console_command_is_the_command_line_package():
+    # tfrank_cli is a package found by packages.find (include = ["tfrank*"]), not a py-module.
+    project = _pyproject()
+    module, _, name = project["project"]["scripts"]["tfrank"].partition(":")
+    assert getattr(importlib.import_module(module), name) is command.main
+    assert "py-modules" not in project["tool"]["setuptools"]
+    assert project["tool"]["setuptools"]["packages"]["find"]["include"] == ["tfrank*"]
+
+
 def test_py_typed_is_package_data():
     assert os.path.isfile(os.path.join(ROOT, "tfrank", "py.typed"))
     assert "py.typed" in _pyproject()["tool"]["setuptools"]["package-data"]["tfrank"]
@@ -41,6 +53,10 @@ PUBLIC = (
     + [cls.__init__ for cls in (tfrank.RankingMetric, tfrank.RankingMetrics, tfrank.RPrecision,
                                 tfrank.PrecisionAtBudget, tfrank.tuners.RandomSearch)]
     + [tfrank.RankingMetric.update_state, tfrank.PrecisionAtBudget.update_state]
+    + [getattr(tfrank.stats, name) for name in ("per_list", "per_example", "compare", "compare_many", "mean_ci",
+                                                "adjust", "compare_examples", "compare_examples_many", "example_ci",
+                                                "register_dataset_metric")]
+    + [tfrank.tuners.compare_trials]
 )
 
 

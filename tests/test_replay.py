@@ -16,6 +16,7 @@ import keras
 import numpy as np
 import pytest
 
+import tfrank_cli
 from tfrank.apps import cli
 from tfrank import reference
 from tfrank.bench import xla, xla_export, xla_inputs, xla_replay, xla_train
@@ -175,14 +176,15 @@ def test_bad_recipes_are_refused(recipe, message):
 
 
 def test_xla_is_an_opt_in_section_of_tfrank_bench():
-    from tfrank.bench import DEFAULT_SECTIONS, runner
+    from tfrank.bench import runner
+    from tfrank_cli.bench import DEFAULT_SECTIONS
 
-    parser = cli.parser()
+    parser = tfrank_cli.parser()
     assert parser.parse_args(["bench"]).sections == DEFAULT_SECTIONS and "xla" not in DEFAULT_SECTIONS
     args = parser.parse_args(["bench", "--sections", "xla", "--out", "o"])
     assert args.sections == ("xla",) and runner.command_line(args) == "tfrank bench --sections xla --out o"
     assert set(xla_train.SETUPS) >= {"multihot", "classes"}
-    device = next(a for a in cli.parser()._subparsers._group_actions[0].choices["bench"]._actions
+    device = next(a for a in tfrank_cli.parser()._subparsers._group_actions[0].choices["bench"]._actions
                   if a.dest == "device")
     assert "untested so far on a GPU" in device.help  # TensorFlow's GPU runtime, kept for users who have it
 

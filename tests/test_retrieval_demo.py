@@ -10,7 +10,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from tfrank import cli, reference
-from tfrank.apps import retrieval_data, retrieval_demo
+from tfrank.apps import demo, retrieval_data, retrieval_demo
 
 MOVIELENS = retrieval_data.MOVIELENS
 
@@ -24,9 +24,12 @@ def _fresh_keras():
 # === The search on digits: results.json holds what the restored best model scores ===
 
 
-def test_search_records_the_recall_of_its_best_model_over_the_whole_catalogue(tmp_path, capsys):
+def test_search_records_the_recall_of_its_best_model_over_the_whole_catalogue(tmp_path, capsys, monkeypatch):
     out = tmp_path / "run"
     argv = ["demo", "--task", "retrieval", "--max-trials", "2", "--epochs", "1", "--k", "20", "--out", str(out)]
+    figures = []
+    draw = demo.figure
+    monkeypatch.setattr(demo, "figure", lambda *args, **kwargs: figures.append(draw(*args, **kwargs)) or figures[-1])
     assert cli.main(argv) == 0
     printed = capsys.readouterr().out
     assert "[bayesian] trial 1 (2 of 2)" in printed and "| val_recall_at_20 | best so far |" in printed
@@ -56,7 +59,31 @@ def test_search_records_the_recall_of_its_best_model_over_the_whole_catalogue(tm
     # A perfect ranking recalls min(K, R) / R: about 20 / 143 with ~143 relevant images per query.
     n_rel = (relevant >= 0).sum(axis=1)
     assert results["ceiling"] == pytest.approx(np.mean(np.minimum(20, n_rel) / n_rel))
+    # The plot draws that ceiling as a labelled line.
+    (ceiling,) = [line for line in figures[0].axes[0].get_lines() if line.get_label().startswith(demo.CEILING_LABEL)]
+    assert list(ceiling.get_ydata()) == pytest.approx([results["ceiling"]] * 2)
+    assert ceiling.get_label() == f"{demo.CEILING_LABEL}: {results['ceiling']:.3f}"
     assert results["baselines"]["random scores (expected)"] == pytest.approx(20 / len(data.candidates), rel=1e-5)
+
+
+def _synthetic_queries():
+    """Over M = 6 candidates: R = 3, R = 1, R = 0 (left out), and 2 relevant of which 1 excluded (R = 1)."""
+    y_val = np.array([[0, 1, 2, -1, -1], [4, -1, -1, 5, -1], [-1, -1, -1, 0, 1], [3, 5, -1, 5, 2]], np.int32)
+    return retrieval_data.RetrievalData("synthetic", "", None, None, None, y_val, np.zeros((6, 1)), 2, "dense")
+
+
+@pytest.mark.parametrize("dataset, k", [("synthetic", 1), ("synthetic", 2), ("synthetic", 5), ("digits", 20),
+                                        ("digits", 200)])
+def test_ceiling_is_the_recall_of_a_perfect_ranking(dataset, k):
+    data = _synthetic_queries() if dataset == "synthetic" else retrieval_data.load_digits(seed=0)
+    relevant, exclude = data.y_val[:, : -data.exclude_columns], data.y_val[:, -data.exclude_columns :]
+    # A perfect ranking: one-hot candidates, each query the multi-hot of its relevant candidates.
+    catalogue = np.eye(len(data.candidates))
+    queries = np.zeros((len(relevant), len(data.candidates)))
+    for query, row in zip(queries, relevant):
+        query[row[row >= 0]] = 1.0
+    best = reference.retrieval_metrics(relevant, queries, catalogue, k, metrics=["recall"], exclude=exclude)
+    assert retrieval_demo.ceiling(data, k) == pytest.approx(np.nanmean(best[f"recall_at_{k}"]))
 
 
 def test_digits_queries_rank_the_gallery_of_all_other_images():

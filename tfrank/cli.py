@@ -1,6 +1,6 @@
 """``python -m tfrank.cli``: the ``tfrank`` command, run in this process (see `tfrank.apps.cli`).
 
-The console command ``tfrank`` is ``tfrank_cli.main``, which parses before TensorFlow loads.
+The console command ``tfrank`` is ``tfrank_cli.command.main``, which parses before TensorFlow loads.
 """
 
 import sys

@@ -1,23 +1,17 @@
-"""The ``tfrank`` command line: ``tfrank demo`` (and ``tfrank bench``).
+"""The ``tfrank`` command line, run: ``tfrank demo`` here, ``tfrank bench`` by `tfrank.bench.runner`.
 
-The options of ``tfrank demo`` are defined in the top-level module ``tfrank_cli`` (the
-console command), which checks them before TensorFlow loads; this module runs the
-commands. ``tfrank bench`` comes from ``tfrank.bench.register`` when that module
-exists: it adds its parser and sets ``func`` (called with the parsed arguments,
-returns the exit code). Bad options exit with code 2 and argparse's message; a data set that
+The options of both commands are defined and checked by the top-level package
+``tfrank_cli`` (``tfrank_cli.parse``), before TensorFlow loads; this module runs a parsed
+command (`run`). Bad options exit with code 2 and argparse's message; a data set that
 cannot be loaded exits with code 1 and a message that says what to do.
 """
 
-import importlib
-import importlib.util
 import os
 import platform
 import sys
 import time
 
-# The options live in the top-level launcher module, which parses them before TensorFlow loads.
-import tfrank_cli
-from tfrank_cli import dataset_name, positive_int  # noqa: F401  (argument types, used by tfrank.bench)
+import tfrank_cli  # the options: standard library only, imports nothing from tfrank
 
 # === tfrank demo ===
 
@@ -46,9 +40,9 @@ def _short(value):
 
 
 def run_demo(args):
+    """``tfrank demo``, from arguments parsed by ``tfrank_cli.parse`` (the task's defaults filled in)."""
     from tfrank.apps import demo
 
-    tfrank_cli.task_options(args)
     started = time.perf_counter()
     os.makedirs(args.out, exist_ok=True)
     ran = {"ranking": _ranking_searches, "fraud": _fraud_searches, "retrieval": _retrieval_searches}[args.task](args)
@@ -67,7 +61,8 @@ def run_demo(args):
         plot="search.png",
     )
     demo.write_results(output, os.path.join(args.out, "results.json"))
-    demo.plot(results, os.path.join(args.out, "search.png"), baselines=output.get("baselines"))
+    demo.plot(results, os.path.join(args.out, "search.png"), baselines=output.get("baselines"),
+              ceiling=output.get("ceiling"))
     print(f"wrote {os.path.join(args.out, 'results.json')} and {os.path.join(args.out, 'search.png')} "
           f"({output['wall_seconds']} s in all)")
     return 0
@@ -157,33 +152,24 @@ def _retrieval_searches(args):
     return retrieval_demo.searches(args, _progress(args.max_trials), _report)
 
 
-# === tfrank bench (added by tfrank.bench when present) ===
+# === The command ===
 
 
-def register_bench(subparsers):
-    if importlib.util.find_spec("tfrank.bench") is not None:
-        return importlib.import_module("tfrank.bench").register(subparsers)
-    parser = subparsers.add_parser("bench", help="run the benchmarks (not available in this version)")
-    parser.set_defaults(func=_bench_missing)
-    return parser
+def run(args):
+    """Runs a command parsed by ``tfrank_cli.parse``; returns the exit code."""
+    if args.command == "bench":
+        from tfrank.bench import runner
 
-
-def _bench_missing(args):
-    print("tfrank bench: not available yet in this version of tfrank", file=sys.stderr)
-    return 1
-
-
-def parser():
-    return tfrank_cli.parser(register_bench=register_bench)
+        return runner.run(args)
+    return run_demo(args)
 
 
 def main(argv=None):
-    """Runs ``tfrank`` in this process (TensorFlow already imported); returns the exit code.
+    """Runs ``tfrank ARGS`` in this process (``python -m tfrank.cli``); returns the exit code.
 
-    The console command is ``tfrank_cli.main``, which parses before importing tfrank.
+    The console command is ``tfrank_cli.command.main``, which parses before importing tfrank.
     """
-    args = parser().parse_args(argv)
-    return run_demo(args) if args.command == "demo" else args.func(args)
+    return run(tfrank_cli.parse(argv))
 
 
 if __name__ == "__main__":

@@ -219,13 +219,26 @@ def _fmt(value):
 
 
 TUNER_LABELS = {"bayesian": "BayesianOptimization", "random": "RandomSearch"}
+CEILING_LABEL = "perfect ranking (ceiling)"
 
 
-def plot(results, path, baselines=None):
-    """PNG: every trial's objective (dots) and the best so far (step line), one colour per search.
+def plot(results, path, baselines=None, ceiling=None):
+    """Writes `figure`'s PNG to ``path``; returns ``path``."""
+    from matplotlib import pyplot as plt
+
+    fig = figure(results, baselines=baselines, ceiling=ceiling)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def figure(results, baselines=None, ceiling=None):
+    """Every trial's objective (dots) and the best so far (step line), one colour per search.
 
     Searches with the same objective share a panel; each other objective gets its own.
-    ``baselines`` (`baselines`' dict) are drawn as dashed lines on the first panel.
+    ``baselines`` (`baselines`' dict) are drawn as dashed lines on the first panel, and
+    ``ceiling`` (the best value any ranking reaches, e.g. `tfrank.apps.retrieval_demo.ceiling`)
+    as a solid line.
     """
     import matplotlib
 
@@ -246,6 +259,9 @@ def plot(results, path, baselines=None):
         if baselines and objective == objectives[0]:
             for (name, value), style in zip(baselines.items(), (":", "--")):
                 ax.axhline(value, linestyle=style, color="0.35", label=f"{name}: {value:.3f}")
+        if ceiling is not None and objective == objectives[0]:
+            ax.axhline(ceiling, linestyle="-", color="black", linewidth=1.2,
+                       label=f"{CEILING_LABEL}: {ceiling:.3f}")
         ax.set_xlabel("trial")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.set_ylabel(objective)
@@ -253,9 +269,7 @@ def plot(results, path, baselines=None):
         ax.grid(alpha=0.3)
         ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return fig
 
 
 def _plot_search(ax, result, colour):

@@ -116,8 +116,16 @@ def baselines(data, k, seed=0):
 
 
 def ceiling(data, k):
-    """Recall@k of a perfect ranking, the mean of min(k, R) / R: below 1 when a query has R > k relevant."""
-    n_rel = np.sum(data.y_val[:, : -data.exclude_columns] >= 0, axis=1)
+    """The best ``val_recall_at_{k}`` any ranking reaches on ``data``'s validation queries.
+
+    A ranking that puts a query's R relevant candidates first finds min(k, R) of them in its
+    top k: the ceiling is the mean of min(k, R) / R, below 1 when a query has R > k. As in
+    `tfrank.RetrievalMetrics`, R counts the relevant candidates not excluded, and a query
+    without one is left out.
+    """
+    relevant, exclude = data.y_val[:, : -data.exclude_columns], data.y_val[:, -data.exclude_columns :]
+    n_rel = np.array([len(set(r[r >= 0]) - set(e[e >= 0])) for r, e in zip(relevant, exclude)])
+    n_rel = n_rel[n_rel > 0]
     return float(np.mean(np.minimum(k, n_rel) / n_rel))
 
 

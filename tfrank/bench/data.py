@@ -11,8 +11,6 @@ import dataclasses
 
 import numpy as np
 
-FORMATS = ("dense", "ids", "class")
-
 
 @dataclasses.dataclass(frozen=True)
 class Case:

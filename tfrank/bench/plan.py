@@ -12,16 +12,10 @@ Giving any of the size options instead runs their full cartesian product.
 """
 
 from tfrank.bench.data import Case
-
-DEFAULT_SECTIONS = ("cases", "family", "fit", "memory", "budget", "retrieval")
-# xla: export tfrank's XLA programs for a replay where jaxlib runs (tfrank/bench/xla.py); opt-in.
-# losses: the pairwise losses' training step, dense labels vs ids (tfrank/bench/pair_losses.py); opt-in.
-# threshold: the exact threshold metrics vs Keras' binned ones and scikit-learn (tfrank/bench/threshold.py); opt-in.
-SECTIONS = DEFAULT_SECTIONS + ("xla", "losses", "threshold")
+from tfrank_cli.bench import MODES  # the names --modes accepts: every mode
 
 HEADLINE = {"batch": 1024, "items": 10_000, "k": 10, "relevant": 5}
 ITEMS = (100, 1_000, 10_000, 100_000, 1_000_000)
-MODES = ("eager", "graph", "xla")
 SWEEPS = {"k": (1, 10, 100), "relevant": (1, 5, 50), "batch": (128, 1024)}
 QUICK = {"batch": (8,), "items": (64, 256), "k": (5,), "relevant": (3,)}
 MAX_ELEMENTS = 2**24

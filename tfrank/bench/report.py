@@ -3,7 +3,7 @@
 import json
 import os
 
-from tfrank.bench import family, impls, pair_losses, retrieval, threshold
+from tfrank.bench import family, impls, pair_losses, retrieval, stats, threshold
 
 PEERS = [impl.name for impl in impls.IMPLS if impl.name not in ("read_pass", "tfrank")]
 MIB = 2**20
@@ -188,6 +188,8 @@ def markdown(results):
         lines += _xla_lines(results["xla"])
     if results.get("retrieval"):
         lines += retrieval.table(results["retrieval"])
+    if results.get("stats"):
+        lines += stats.table(results["stats"])
     for plot in results.get("plots", []):
         lines.append(f"![{plot}]({plot})")
     return "\n".join(lines).rstrip() + "\n"

@@ -7,9 +7,9 @@ import platform
 import sys
 import time
 
-from tfrank.bench import budget, cells, family, fit, impls, memory, pair_losses, plan, report, retrieval
-from tfrank.bench.plan import DEFAULT_SECTIONS, SECTIONS
+from tfrank.bench import budget, cells, family, fit, impls, memory, pair_losses, plan, report, retrieval, stats
 from tfrank.bench import threshold, timing, xla
+from tfrank_cli.bench import DEFAULT_SECTIONS, SECTIONS  # the names --sections accepts
 
 SIZE_OPTIONS = ("batch", "items", "k", "relevant", "formats", "modes")
 
@@ -140,6 +140,8 @@ def run(args):
         "retrieval": ("retrieval over a whole corpus (one child process per row):",
                       lambda: retrieval.run(device, limits, quick=args.quick, say=_say, seed=args.seed,
                                             corpus=args.retrieval_items)),
+        "stats": ("tfrank.stats.compare, each test (NumPy, no TensorFlow):",
+                  lambda: stats.run(quick=args.quick, say=_say, seed=args.seed)),
     }
     results["section_seconds"] = {}
     for name in SECTIONS:

@@ -3,7 +3,7 @@
 import json
 import os
 
-from tfrank.bench import family, impls, pair_losses, retrieval, stats
+from tfrank.bench import family, impls, pair_losses, retrieval, stats, threshold
 
 PEERS = [impl.name for impl in impls.IMPLS if impl.name not in ("read_pass", "tfrank")]
 MIB = 2**20
@@ -182,6 +182,8 @@ def markdown(results):
         lines += _budget_table(results["budget"])
     if results.get("losses"):
         lines += pair_losses.table(results["losses"])
+    if results.get("threshold"):
+        lines += threshold.table(results["threshold"])
     if results.get("xla"):
         lines += _xla_lines(results["xla"])
     if results.get("retrieval"):

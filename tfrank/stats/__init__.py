@@ -9,6 +9,8 @@
   `compare_examples_many` and `example_ci`, by a paired bootstrap over the examples;
   `register_dataset_metric` teaches them a new metric class.
 
+* `delong`: DeLong's test of two models' ROC AUCs on the same examples.
+
 Over a finished keras-tuner search: `tfrank.tuners.compare_trials`. The statistics
 run on NumPy arrays with scipy (a dependency of tfrank).
 
@@ -19,6 +21,7 @@ run on NumPy arrays with scipy (a dependency of tfrank).
 """
 
 from tfrank.stats.dataset import DatasetMetric, register_dataset_metric
+from tfrank.stats.delong import DeLongResult, delong
 from tfrank.stats.evaluate import per_example, per_list
 from tfrank.stats.examples import compare_examples, compare_examples_many, example_ci
 from tfrank.stats.many import Row, adjust, compare_many
@@ -39,4 +42,6 @@ __all__ = [
     "Row",
     "Interval",
     "DatasetMetric",
+    "delong",
+    "DeLongResult",
 ]

@@ -121,7 +121,8 @@ def test_graph_and_xla_equal_sklearn(kind, mode):
     y, scores, w, _ = make_data(kind, seed=11)
     average = kind if kind == "macro" else "micro"
     jit = mode == "xla"
-    metrics = [make_metric(base, **options_of(kind)) for base in METRICS]
+    # per_step=True: result() exact inside a tf.function of one's own (the default returns NaN there).
+    metrics = [make_metric(base, per_step=True, **options_of(kind)) for base in METRICS]
 
     @tf.function(jit_compile=jit)
     def update(y, scores, w):
@@ -140,12 +141,15 @@ def test_result_sorts_the_prefix_that_holds_the_data():
     rng = np.random.default_rng(3)
     y = (rng.random(1030) < 0.2).astype(np.float32)
     scores = (y + rng.normal(size=1030)).astype(np.float32)
-    metric = tfrank.ROCAUC(capacity=1030)
+    metric = tfrank.ROCAUC(capacity=1030, per_step=True)
     result = tf.function(metric.result, jit_compile=True)
     metric.update_state(y[:1000], scores[:1000])
     assert float(result()) == pytest.approx(skm.roc_auc_score(y[:1000], scores[:1000]), abs=1e-6)
     metric.update_state(y[1000:], scores[1000:])
     assert float(result()) == pytest.approx(skm.roc_auc_score(y, scores), abs=1e-6)
+    lazy = tfrank.ROCAUC(capacity=1030)  # the default: NaN inside a compiled function, exact eagerly
+    lazy.update_state(y, scores)
+    assert np.isnan(float(tf.function(lazy.result)())) and float(lazy.result()) == pytest.approx(float(result()))
 
 
 def test_hand_worked_values():

@@ -130,7 +130,7 @@ class ThresholdMetric(keras.metrics.Metric):
     _direction = "up"  # read by Keras' EarlyStopping, ModelCheckpoint, ... in mode="auto"
 
     def __init__(self, bound: typing.Optional[float] = None, *, average: str = "micro",
-                 num_labels: int = 1, capacity: int = DEFAULT_CAPACITY, per_step: bool = True,
+                 num_labels: int = 1, capacity: int = DEFAULT_CAPACITY, per_step: bool = False,
                  name: typing.Optional[str] = None, dtype: typing.Optional[str] = None) -> None:
         if self.base not in curves.DEFINITIONS:
             raise validation.abstract_base(type(self), "base", f"one of {', '.join(map(repr, curves.DEFINITIONS))}")

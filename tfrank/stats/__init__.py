@@ -5,11 +5,12 @@
 * `compare` (two models, paired over the same lists: ``"randomization"``, ``"t"``,
   ``"bootstrap"``), `compare_many` (several against a baseline, Holm or Bonferroni),
   `mean_ci` (one model's mean and interval).
-* Dataset-level metrics (`tfrank.PrecisionAtBudget`, ...): `compare_examples`,
+* Dataset-level metrics (`tfrank.PrecisionAtBudget`, `tfrank.ROCAUC`, ...): `compare_examples`,
   `compare_examples_many` and `example_ci`, by a paired bootstrap over the examples;
   `register_dataset_metric` teaches them a new metric class.
 
-* `delong`: DeLong's test of two models' ROC AUCs on the same examples.
+* `delong`: DeLong's test of two models' ROC AUCs on the same examples (what
+  `compare_examples` runs for ``roc_auc``).
 
 Over a finished keras-tuner search: `tfrank.tuners.compare_trials`. The statistics
 run on NumPy arrays with scipy (a dependency of tfrank).

@@ -27,8 +27,9 @@ import re
 import typing
 
 from tfrank.engine import validation
+from tfrank.metrics import threshold_metrics as curves
 from tfrank.metrics.budget import PrecisionAtBudget, RecallAtBudget
-from tfrank.stats import budget
+from tfrank.stats import budget, threshold
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,6 +59,16 @@ REGISTRY: typing.Dict[type, DatasetMetric] = {
     RecallAtBudget: DatasetMetric(budget.recall, budget.recall_on_counts,
                                   from_name=_budget_from_name(RecallAtBudget, "recall")),
 }
+# The whole-set threshold metrics: a bootstrap over the examples, DeLong's test for ROC AUC.
+_THRESHOLD = {cls.base: cls for cls in (curves.PrecisionAtRecall, curves.RecallAtPrecision, curves.ROCAUC,
+                                        curves.SensitivityAtSpecificity, curves.SpecificityAtSensitivity,
+                                        curves.AveragePrecision)}
+for _cls in _THRESHOLD.values():
+    _roc = _cls is curves.ROCAUC
+    REGISTRY[_cls] = DatasetMetric(threshold.statistic, threshold.on_counts,
+                                   comparer=threshold.delong_comparer if _roc else None,
+                                   from_name=threshold.from_name({_cls.base: _cls}), test="delong" if _roc else "bootstrap")
+del _cls, _roc
 
 
 def register_dataset_metric(cls: type, *, statistic: typing.Callable[..., float],
@@ -98,12 +109,12 @@ def resolve(metric):
             if found is not None:
                 return found, entry
         raise validation.invalid("metric", metric, "a dataset-level tfrank metric object or its log name "
-                                 "(e.g. 'precision_at_budget_100', 'recall_at_budget_100')")
+                                 "(e.g. 'precision_at_budget_100', 'roc_auc', 'precision_at_recall_80')")
     entry = entry_of(metric)
     if entry is None:
         hint = (" (per-list metrics: tfrank.stats.per_list and tfrank.stats.compare)"
                 if hasattr(metric, "result_names") else "")
         raise validation.invalid("metric", metric, "a dataset-level tfrank metric (PrecisionAtBudget, "
-                                 "RecallAtBudget, or a class registered with tfrank.stats.register_dataset_metric)" + hint,
+                                 "RecallAtBudget, ROCAUC, PrecisionAtRecall, ..., or a class registered with tfrank.stats.register_dataset_metric)" + hint,
                                  TypeError)
     return metric, entry

@@ -84,6 +84,16 @@ def test_family_fit_memory_and_budget_sections(quick_run):
     assert all(set(row["over_read_pass"]) == {"graph", "xla"} for row in results["budget"])
 
 
+def test_stats_section_times_each_test_beside_scipy(quick_run):
+    _, _, results = quick_run
+    rows = {row["test"]: row for row in results["stats"]}
+    assert list(rows) == ["t", "randomization", "bootstrap"]
+    assert all(row["seconds"] > 0 and row["scipy_seconds"] > 0 for row in rows.values())
+    assert rows["t"]["p_value"] == pytest.approx(rows["t"]["scipy_p_value"], rel=1e-9)  # the same test
+    p = rows["randomization"]["scipy_p_value"]  # both Monte Carlo over 1,000 sign vectors
+    assert rows["randomization"]["p_value"] == pytest.approx(p, abs=5 * np.sqrt(2 * p * (1 - p) / 1_000))
+
+
 def test_retrieval_section(quick_run):
     """Tiny sizes: every implementation and mode ran, agrees on Recall@K, and has a ratio to its floor."""
     _, out, results = quick_run

@@ -43,7 +43,9 @@ def test_the_site_builds_strictly_with_every_page_and_api_entry(tmp_path):
     assert all(", " not in name for page_rows in rows.values() for name, _ in page_rows)
     # Every constructor argument has a default, but PrecisionLambdaWeight's k (TF-Ranking's
     # topn, required there too).
-    required = {"metrics": [], "budget": [], "losses": ["k"]}
+    required = {"metrics": [], "budget": [], "losses": ["k"],
+                # The threshold metrics' bounds (Keras' PrecisionAtRecall requires its recall too).
+                "threshold": ["recall", "precision", "specificity", "sensitivity"]}
     for page, expected in required.items():
         assert len(rows[page]) >= 6 and [name for name, cells in rows[page] if "required" in cells] == expected, page
     precision = metrics[metrics.index('id="tfrank.PrecisionAtK"'):metrics.index('id="tfrank.RecallAtK"')]

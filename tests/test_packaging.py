@@ -10,6 +10,7 @@ import keras_tuner
 import pytest
 
 import tfrank
+import tfrank.stats
 import tfrank.tuners
 from tfrank import _version
 from tfrank_cli import command
@@ -53,6 +54,10 @@ PUBLIC = (
     + [cls.__init__ for cls in (tfrank.RankingMetric, tfrank.RankingMetrics, tfrank.RPrecision, tfrank.ARP, tfrank.OPA,
                                 tfrank.PrecisionAtBudget, tfrank.tuners.RandomSearch)]
     + [tfrank.RankingMetric.update_state, tfrank.PrecisionAtBudget.update_state]
+    + [getattr(tfrank.stats, name) for name in ("per_list", "per_example", "compare", "compare_many", "mean_ci",
+                                                "adjust", "compare_examples", "compare_examples_many", "example_ci",
+                                                "register_dataset_metric")]
+    + [tfrank.tuners.compare_trials]
 )
 
 

@@ -14,7 +14,9 @@ from tfrank import losses, ops, reference  # noqa: E402  (reference: NumPy only,
 from tfrank.metrics import (  # noqa: E402
     ARP,
     OPA,
+    ROCAUC,
     AlphaDCGAtK,
+    AveragePrecision,
     DCGAtK,
     F1AtK,
     HitRateAtK,
@@ -23,25 +25,39 @@ from tfrank.metrics import (  # noqa: E402
     NDCGAtK,
     PrecisionAtBudget,
     PrecisionAtK,
+    PrecisionAtRecall,
     PrecisionIAAtK,
     RankingMetric,
     RankingMetrics,
     RecallAtBudget,
     RecallAtK,
+    RecallAtPrecision,
     RPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+    average_precision,
     precision_at_budget,
+    precision_at_recall,
     recall_at_budget,
+    recall_at_precision,
+    roc_auc,
+    sensitivity_at_specificity,
+    specificity_at_sensitivity,
 )
 from tfrank.retrieval import RetrievalMetrics  # noqa: E402
 from tfrank.tuning.objective import objective, objectives  # noqa: E402  (imports keras_tuner only when called)
 
 
 def __getattr__(name):
-    # tfrank.tuners imports keras_tuner: load it on first use, so that `import tfrank` does not.
-    if name == "tuners":
-        import importlib
+    # tfrank.tuners imports keras_tuner, tfrank.stats scipy: load them on first use, so that
+    # `import tfrank` does not.
+    import importlib
 
+    # Literal names, so that the layout test's import graph sees both.
+    if name == "tuners":
         return importlib.import_module("tfrank.tuners")
+    if name == "stats":
+        return importlib.import_module("tfrank.stats")
     raise AttributeError(f"module 'tfrank' has no attribute {name!r}")
 
 
@@ -66,6 +82,18 @@ __all__ = [
     "RecallAtBudget",
     "precision_at_budget",
     "recall_at_budget",
+    "PrecisionAtRecall",
+    "RecallAtPrecision",
+    "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity",
+    "ROCAUC",
+    "AveragePrecision",
+    "precision_at_recall",
+    "recall_at_precision",
+    "sensitivity_at_specificity",
+    "specificity_at_sensitivity",
+    "roc_auc",
+    "average_precision",
     "objective",
     "objectives",
     "ops",

@@ -23,3 +23,6 @@ Gain = Union[Literal["exponential", "linear"], Callable]
 Discount = Union[Literal["log2", "reciprocal"], Callable]
 # Per-list values [B] for an int k, or {log name: [B]} for a list of k.
 PerList = Union[tf.Tensor, Dict[str, tf.Tensor]]
+# tfrank.stats: one value per list (or example), and a seed of the resampling tests.
+Values = Union[np.ndarray, Sequence[float]]
+Seed = Optional[Union[int, np.random.Generator]]

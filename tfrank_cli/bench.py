@@ -7,10 +7,11 @@ The names they accept are defined here and read by `tfrank.bench` (`SECTIONS`,
 
 from tfrank_cli.argtypes import choices, positive_float, positive_ints
 
-DEFAULT_SECTIONS = ("cases", "family", "fit", "memory", "budget", "retrieval")
+DEFAULT_SECTIONS = ("cases", "family", "fit", "memory", "budget", "retrieval", "stats")
 # xla: export tfrank's XLA programs for a replay where jaxlib runs (tfrank/bench/xla.py); opt-in.
 # losses: the pairwise losses' training step, dense labels vs ids (tfrank/bench/pair_losses.py); opt-in.
-SECTIONS = DEFAULT_SECTIONS + ("xla", "losses")
+# threshold: the exact threshold metrics vs Keras' binned ones and scikit-learn (tfrank/bench/threshold.py); opt-in.
+SECTIONS = DEFAULT_SECTIONS + ("xla", "losses", "threshold")
 FORMATS = ("dense", "ids", "class")  # label formats of the cases
 MODES = ("eager", "graph", "xla")  # how the update runs: eagerly, in a tf.function, compiled by XLA
 IMPLS = ("read_pass", "tfrank", "numpy_argpartition", "numpy_argsort_loop", "reference", "keras_rs", "keras_precision")
@@ -19,9 +20,11 @@ DESCRIPTION = (
     "np.argsort loop users write; a vectorised np.argpartition; keras-rs PrecisionAtK; Keras Precision(top_k=K); and "
     "one read pass over y_pred (tf.reduce_max), the limit proxy. Also RankingMetrics against one metric object per "
     "metric, the overhead of tfrank metrics in a model.fit epoch, peak memory at N = 1,000,000, the budget metrics' "
-    "update and retrieval over a whole candidate corpus (--retrieval-items sets its corpus sizes M); on request "
+    "update, retrieval over a whole candidate corpus (--retrieval-items sets its corpus sizes M) and the "
+    "paired tests of tfrank.stats (10,000 resamples over 10,000 lists); on request "
     "(--sections xla) an export of tfrank's XLA programs for a replay by jaxlib, and (--sections losses) the "
-    "pairwise losses' training step on dense labels and ids. Writes results.json (raw medians), "
+    "pairwise losses' training step on dense labels and ids, and (--sections threshold) the exact threshold "
+    "metrics against Keras' binned ones and scikit-learn. Writes results.json (raw medians), "
     "results.md (ratio tables) and PNG plots to --out; --quick is a tiny run."
 )
 

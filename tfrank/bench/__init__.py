@@ -1,7 +1,7 @@
 """``tfrank bench``: tfrank's Precision@K update against NumPy and Keras peers, in one run.
 
 One module per section (``cases``, ``family``, ``fit``, ``memory``, ``budget``,
-``retrieval``, ``xla``, ``losses``); `tfrank.bench.runner.run` runs the sections that parsed arguments
+``retrieval``, ``xla``, ``losses``, ``threshold``); `tfrank.bench.runner.run` runs the sections that parsed arguments
 ask for and writes ``results.json`` (raw medians), ``results.md`` (ratio tables) and PNG
 plots to ``--out``. What each section compares is ``tfrank bench --help``'s description.
 

@@ -3,7 +3,7 @@
 import json
 import os
 
-from tfrank.bench import family, impls, pair_losses, retrieval
+from tfrank.bench import family, impls, pair_losses, retrieval, stats, threshold
 
 PEERS = [impl.name for impl in impls.IMPLS if impl.name not in ("read_pass", "tfrank")]
 MIB = 2**20
@@ -182,10 +182,14 @@ def markdown(results):
         lines += _budget_table(results["budget"])
     if results.get("losses"):
         lines += pair_losses.table(results["losses"])
+    if results.get("threshold"):
+        lines += threshold.table(results["threshold"])
     if results.get("xla"):
         lines += _xla_lines(results["xla"])
     if results.get("retrieval"):
         lines += retrieval.table(results["retrieval"])
+    if results.get("stats"):
+        lines += stats.table(results["stats"])
     for plot in results.get("plots", []):
         lines.append(f"![{plot}]({plot})")
     return "\n".join(lines).rstrip() + "\n"

@@ -7,8 +7,8 @@ import platform
 import sys
 import time
 
-from tfrank.bench import budget, cells, family, fit, impls, memory, pair_losses, plan, report, retrieval
-from tfrank.bench import timing, xla
+from tfrank.bench import budget, cells, family, fit, impls, memory, pair_losses, plan, report, retrieval, stats
+from tfrank.bench import threshold, timing, xla
 from tfrank_cli.bench import DEFAULT_SECTIONS, SECTIONS  # the names --sections accepts
 
 SIZE_OPTIONS = ("batch", "items", "k", "relevant", "formats", "modes")
@@ -133,11 +133,15 @@ def run(args):
                    lambda: budget.run(device, limits, quick=args.quick, say=_say, seed=args.seed)),
         "losses": ("pairwise losses, a training step, dense labels vs ids:",
                    lambda: pair_losses.run(device, limits, quick=args.quick, say=_say, seed=args.seed)),
+        "threshold": ("exact threshold metrics: update vs Keras' binned, result() vs scikit-learn, fit:",
+                      lambda: threshold.run(device, limits, quick=args.quick, say=_say, seed=args.seed)),
         "xla": ("XLA programs for a replay by jaxlib:",
                 lambda: xla.run(args.out, quick=args.quick, say=_say, seed=args.seed)),
         "retrieval": ("retrieval over a whole corpus (one child process per row):",
                       lambda: retrieval.run(device, limits, quick=args.quick, say=_say, seed=args.seed,
                                             corpus=args.retrieval_items)),
+        "stats": ("tfrank.stats.compare, each test (NumPy, no TensorFlow):",
+                  lambda: stats.run(quick=args.quick, say=_say, seed=args.seed)),
     }
     results["section_seconds"] = {}
     for name in SECTIONS:
@@ -158,6 +162,7 @@ def run(args):
     wrong = cells.check_agreement(results.get("cases", []))
     wrong += [row for row in results.get("family", []) + results.get("losses", []) if not row["agree"]]
     wrong += results.get("xla", {}).get("failures", [])
+    wrong += [row for row in results.get("threshold", {}).get("result", []) if not row["agree"]]
     if wrong:
         print(f"tfrank bench: implementations disagree on the metric value in {len(wrong)} case(s); see results.md",
               file=sys.stderr)

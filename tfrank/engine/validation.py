@@ -316,9 +316,10 @@ def assert_integral(values, arg):
     return _assert(ok, text, tf.reduce_max(values), name="tfrank_check_integral")
 
 
-def assert_binary(labels, arg):
-    ok = tf.reduce_all((labels == 0.0) | (labels == 1.0))
-    text = f"{arg} must be binary (0 or 1) for a budget metric; got min, max = "
+def assert_binary(labels, arg, binary=None):
+    """Every label 0 or 1 (``binary``: the caller's ``(labels == 0) | (labels == 1)``, if it has it)."""
+    ok = tf.reduce_all((labels == 0.0) | (labels == 1.0) if binary is None else binary)
+    text = f"{arg} must be binary (0 or 1) for a dataset-level metric; got min, max = "
     return _assert(ok, text, tf.reduce_min(labels), tf.reduce_max(labels), name="tfrank_check_binary")
 
 
@@ -336,3 +337,8 @@ def assert_no_empty_list(n_relevant):
 def assert_same_size(size, expected, text):
     """``size == expected`` for two int32 scalars (e.g. batch sizes only known at run time)."""
     return _assert(tf.equal(size, expected), text, size, expected, name="tfrank_check_size")
+
+
+def assert_at_most(size, bound, text):
+    """``size <= bound`` for an int32 scalar known at run time (e.g. examples seen vs a capacity)."""
+    return _assert(size <= bound, text, bound, size, name="tfrank_check_at_most")

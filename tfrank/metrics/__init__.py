@@ -4,7 +4,8 @@
 and `RankingMetrics` (several metrics from one ranking); `set_based` the set metrics
 (precision, recall, F1, hit rate, R-precision), `rank_based` the rank-aware ones (MRR,
 MAP, NDCG, DCG), `positions` ARP and OPA, `diversity` alpha-DCG and Precision-IA over
-subtopic labels, `budget` the dataset-level budget metrics. Every class is also
+subtopic labels, `budget` the dataset-level budget metrics, `threshold` and
+`threshold_metrics` the dataset-level threshold metrics (exact curves: `curves`). Every class is also
 `tfrank.<Class>`; a saved ``.keras`` model names them ``tfrank>PrecisionAtK``.
 """
 
@@ -14,6 +15,22 @@ from tfrank.metrics.diversity import AlphaDCGAtK, PrecisionIAAtK
 from tfrank.metrics.positions import ARP, OPA
 from tfrank.metrics.rank_based import DCGAtK, MAPAtK, MRRAtK, NDCGAtK
 from tfrank.metrics.set_based import F1AtK, HitRateAtK, PrecisionAtK, RecallAtK, RPrecision
+from tfrank.metrics.threshold import (
+    average_precision,
+    precision_at_recall,
+    recall_at_precision,
+    roc_auc,
+    sensitivity_at_specificity,
+    specificity_at_sensitivity,
+)
+from tfrank.metrics.threshold_metrics import (
+    ROCAUC,
+    AveragePrecision,
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+)
 
 __all__ = [
     "RankingMetric",
@@ -35,4 +52,16 @@ __all__ = [
     "RecallAtBudget",
     "precision_at_budget",
     "recall_at_budget",
+    "PrecisionAtRecall",
+    "RecallAtPrecision",
+    "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity",
+    "ROCAUC",
+    "AveragePrecision",
+    "precision_at_recall",
+    "recall_at_precision",
+    "sensitivity_at_specificity",
+    "specificity_at_sensitivity",
+    "roc_auc",
+    "average_precision",
 ]

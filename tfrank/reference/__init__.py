@@ -2,8 +2,11 @@
 
 Plain, loop-based code written independently of the TensorFlow metrics, citing the
 definition each function follows; the test suite compares every tfrank metric against it.
-Each function returns per-list values ``[B]`` (or a dict of them for a list ``k``);
+Each ranking function returns per-list values ``[B]`` (or a dict of them for a list ``k``);
 :func:`weighted_mean` reduces them over lists, :func:`stderr` gives its standard error.
+The dataset-level ones (budget, threshold) return one float for a whole set;
+``threshold.by_log_name`` gives a threshold metric's
+``(y_true, y_pred, sample_weight=None) -> float`` by its log name.
 """
 
 from tfrank.reference.listwise_losses import (
@@ -38,6 +41,14 @@ from tfrank.reference.metrics import (
 )
 from tfrank.reference.positions import arp, opa, pair_mass, relevance_mass
 from tfrank.reference.retrieval import retrieval_metrics, retrieval_scores
+from tfrank.reference.threshold import (
+    average_precision,
+    precision_at_recall,
+    recall_at_precision,
+    roc_auc,
+    sensitivity_at_specificity,
+    specificity_at_sensitivity,
+)
 
 __all__ = [
     "alpha_dcg_at_k",
@@ -75,4 +86,10 @@ __all__ = [
     "retrieval_scores",
     "stderr",
     "weighted_mean",
+    "roc_auc",
+    "average_precision",
+    "precision_at_recall",
+    "recall_at_precision",
+    "sensitivity_at_specificity",
+    "specificity_at_sensitivity",
 ]

@@ -34,12 +34,20 @@ UNCUT = ("r_precision", "arp", "opa")
 MINIMISED = ("arp",)
 # Dataset-level budget metrics: log name "{base}_at_budget_{n}".
 BUDGET_BASES = ("precision", "recall")
+# Dataset-level threshold metrics: log name "{base}_{p}", p the bound in percent with '_' for a
+# decimal point (0.8: 80, 0.825: 82_5; Keras and keras-tuner names hold no '.'); and the curves' areas.
+BOUNDED_BASES = ("precision_at_recall", "recall_at_precision", "sensitivity_at_specificity",
+                 "specificity_at_sensitivity")
+AREA_NAMES = ("roc_auc", "average_precision")
 
 _POSITIVE = r"[1-9][0-9]*"
+_PERCENT = r"(?:100|[1-9][0-9]?(?:_[0-9]*[1-9])?|0_[0-9]*[1-9])"  # (0, 100]: 80, 82_5, 0_5
 _METRIC = (
     rf"(?:{'|'.join(SUBTOPIC_BASES + CUTOFF_BASES)})_at_{_POSITIVE}"
     rf"|{'|'.join(UNCUT)}"
     rf"|(?:{'|'.join(BUDGET_BASES)})_at_budget_{_POSITIVE}"
+    rf"|(?:{'|'.join(BOUNDED_BASES)})_{_PERCENT}"
+    rf"|{'|'.join(AREA_NAMES)}"
 )
 # Optional "val_", optional output prefix ("items_"), then the metric's own name.
 _LOG_NAME = re.compile(rf"(?P<val>val_)?(?P<output>[A-Za-z0-9_.\-/]+_)??(?P<metric>{_METRIC})")
@@ -48,6 +56,9 @@ KNOWN_FORMS = (
     "{base}_at_{k} for base in " + ", ".join(CUTOFF_BASES + SUBTOPIC_BASES),
     ", ".join(UNCUT),
     "precision_at_budget_{n}, recall_at_budget_{n}",
+    ", ".join(f"{base}_{{p}}" for base in BOUNDED_BASES) + " ({p}: the bound in percent, '_' for a decimal "
+    "point: 80 for 0.8, 82_5 for 0.825)",
+    ", ".join(AREA_NAMES),
 )
 
 
@@ -73,6 +84,7 @@ def parse(name: Any) -> Optional[Tuple[bool, Optional[str], str]]:
 def _examples():
     names = [f"{base}_at_{k}" for base in CUTOFF_BASES + SUBTOPIC_BASES for k in (1, 3, 5, 10, 20, 100)]
     names += list(UNCUT) + [f"{base}_at_budget_{n}" for base in BUDGET_BASES for n in (10, 100, 1000)]
+    names += [f"{base}_{p}" for base in BOUNDED_BASES for p in (50, 80, 90, 95, 99)] + list(AREA_NAMES)
     return names + [f"val_{name}" for name in names]
 
 
@@ -154,6 +166,9 @@ def objective(name: str) -> "keras_tuner.Objective":
         name: a tfrank log name: ``{base}_at_{k}`` (base precision, recall, f1,
             hit_rate, mrr, map, ndcg, dcg, alpha_dcg, precision_ia), ``r_precision``,
             ``arp``, ``opa``, ``precision_at_budget_{n}`` or ``recall_at_budget_{n}``,
+            ``precision_at_recall_{p}`` (also ``recall_at_precision_{p}``,
+            ``sensitivity_at_specificity_{p}``, ``specificity_at_sensitivity_{p}``; p the
+            bound in percent, ``82_5`` for 0.825), ``roc_auc`` or ``average_precision``,
             optionally prefixed by ``val_`` and by a model output's name
             (``val_items_precision_at_10`` for an output called "items").
 

@@ -2,8 +2,8 @@
 
 Keras 3's ``MonitorCallback`` (EarlyStopping, ModelCheckpoint, ReduceLROnPlateau) strips
 ``val_`` from the monitored name, looks for a compiled metric whose ``name`` is what is
-left, and maximises it when that metric's ``_direction`` is ``"up"``. Every tfrank metric
-sets it. A metric with a list of k (one object, several log names) or a multi-output
+left, and maximises it when that metric's ``_direction`` is ``"up"``, minimises it when
+``"down"``. Every tfrank metric sets it: ``"up"``, but ``"down"`` for ARP (lower is better). A metric with a list of k (one object, several log names) or a multi-output
 model's prefixed name matches no metric, and Keras asks for ``mode="max"``, as
 docs/tuning.md says.
 """
@@ -57,13 +57,16 @@ def ranking_fit(tmp_path_factory):
     return model, history, auto, listed, folder
 
 
-def test_every_single_k_log_name_is_maximised_in_auto_mode(ranking_fit):
+def test_every_single_k_log_name_follows_its_direction_in_auto_mode(ranking_fit):
     _, history, auto, listed, _ = ranking_fit
     assert len(auto) == len(CALLBACKS) * 2 * len(ranking_metrics())
+    minimised = {spec.make(2).name for spec in ranking_metrics() if spec.cls._direction == "down"}
+    assert minimised == {"arp"}
     for (kind, monitor), callback in {**auto, **{(k, "val_listed_at_4"): c for k, c in listed.items()}}.items():
-        assert callback.monitor_op is keras.ops.greater, (kind, monitor)
-        # The best value kept is the highest one logged (mode "min" would keep the lowest).
-        assert callback.best == pytest.approx(max(history[monitor])), (kind, monitor)
+        down = monitor.removeprefix("val_") in minimised
+        assert callback.monitor_op is (keras.ops.less if down else keras.ops.greater), (kind, monitor)
+        # The best value kept is the highest one logged (the lowest for a minimised metric).
+        assert callback.best == pytest.approx((min if down else max)(history[monitor])), (kind, monitor)
     values = [history["val_ndcg_at_2"], history["val_recall_at_2"]]
     assert any(len(set(v)) > 1 for v in values)  # the metrics moved, so max and min differ
 
@@ -111,10 +114,12 @@ def test_budget_metrics_in_auto_mode(kind, tmp_path):
         assert callback.best == pytest.approx(max(history[monitor])), monitor
 
 
-def test_every_exported_metric_class_says_up():
-    """A metric class added to tfrank.__all__ must tell Keras' callbacks its direction too."""
+def test_every_exported_metric_class_says_its_direction():
+    """A metric class added to tfrank.__all__ must tell Keras' callbacks its direction too,
+    the same as the one it gives keras-tuner (``direction``)."""
     classes = [getattr(tfrank, name) for name in tfrank.__all__]
     metrics = [cls for cls in classes if isinstance(cls, type) and issubclass(cls, keras.metrics.Metric)]
     assert {"PrecisionAtK", "PrecisionAtBudget", "RankingMetrics", "RetrievalMetrics"} <= {c.__name__ for c in metrics}
     for cls in metrics:
-        assert cls._direction == "up" and cls.direction == "max", cls.__name__
+        want = ("down", "min") if cls is tfrank.ARP else ("up", "max")
+        assert (cls._direction, cls.direction) == want, cls.__name__

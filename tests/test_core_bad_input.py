@@ -54,7 +54,7 @@ BAD_METRIC_OPTIONS = [
     ("gain_none", "dcg", {"gain": None}, r"gain must be one of .*, got gain=None \(NoneType\)"),
     ("gain_unregistered", "ndcg", {"gain": lambda labels: labels}, r"gain must be one of 'exponential', 'linear' or a function registered with @keras.saving.register_keras_serializable\(\) \(this one is not registered, so get_config could not name it\), got gain=<function"),
     ("discount_unknown", "dcg", {"discount": "log10"}, r"discount must be one of 'log2', 'reciprocal' or a function registered .*, got discount='log10'"),
-    ("option_of_precision", "recall", {"denominator": "k"}, r"recall metrics take no option 'denominator'; their options are \[\] \('denominator' is an option of precision\)"),
+    ("option_of_precision", "recall", {"denominator": "k"}, r"recall metrics take no option 'denominator'; their options are \[\] \('denominator' is an option of precision, precision_ia\)"),
     ("option_of_ndcg", "map", {"gain": "linear"}, r"map metrics take no option 'gain'; their options are \['normalizer'\] \('gain' is an option of ndcg, dcg\)"),
     ("option_of_nobody", "mrr", {"seed": 1}, r"mrr metrics take no option 'seed'; their options are \[\]$"),
     ("r_precision_k", "r_precision", {"k": 5}, r"got an unexpected keyword argument 'k'"),
@@ -74,7 +74,7 @@ def test_bad_metric_options_are_rejected(base, options, message):
 
 # (id, RankingMetrics kwargs, message)
 BAD_COMBINED = [
-    ("unknown_metric", {"metrics": ["precision", "ndgc"]}, r"metrics must be a non-empty list of distinct metric names from 'precision', .*'r_precision', got metrics=\['precision', 'ndgc'\] \(list\) \('ndgc' unknown\)"),
+    ("unknown_metric", {"metrics": ["precision", "ndgc"]}, r"metrics must be a non-empty list of distinct metric names from 'precision', .*'r_precision', 'arp', 'opa', 'alpha_dcg', 'precision_ia', got metrics=\['precision', 'ndgc'\] \(list\) \('ndgc' unknown\)"),
     ("repeated_metric", {"metrics": ["mrr", "mrr"]}, r"metrics must be .*distinct.* \(a name repeats\)"),
     ("empty_metrics", {"metrics": []}, r"metrics must be a non-empty list .*, got metrics=\[\] \(list\)"),
     ("str_metrics", {"metrics": "ndcg"}, r"metrics must be a non-empty list .*, got metrics='ndcg' \(str\)"),

@@ -51,7 +51,7 @@ def test_every_class_builds_with_defaults():
     classes.pop("RetrievalMetrics")  # needs its candidates: tests/test_retrieval.py checks its defaults
     for cls in classes.values():
         metric = cls()
-        assert metric.name == {"RPrecision": "r_precision", "RankingMetrics": "ranking_metrics"}.get(
+        assert metric.name == {"RPrecision": "r_precision", "RankingMetrics": "ranking_metrics", "ARP": "arp", "OPA": "opa"}.get(
             cls.__name__, f"{cls.base}_at_10"
         )
 

@@ -286,7 +286,8 @@ ALLOWED = {
     "metrics": BASE | {"engine"},
     "losses": BASE | {"engine"},
     "retrieval": BASE | {"engine", "metrics"},
-    "ops": BASE | {"engine"},
+    "ops": BASE | {"engine", "ops_extended"},
+    "ops_extended": BASE | {"engine"},  # ARP, OPA, alpha-DCG, Precision-IA: re-exported by tfrank.ops
     "tuning": BASE | {"engine", "stats"},
     "stats": BASE | {"engine", "metrics", "reference"},
     "tuners": {"tuning"},

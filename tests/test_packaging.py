@@ -48,9 +48,10 @@ def test_py_typed_is_package_data():
 
 PUBLIC = (
     [getattr(tfrank.ops, name) for name in ("precision_at_k", "recall_at_k", "f1_at_k", "hit_rate_at_k", "mrr_at_k",
-                                            "map_at_k", "ndcg_at_k", "dcg_at_k", "r_precision", "ranking_metrics")]
+                                            "map_at_k", "ndcg_at_k", "dcg_at_k", "r_precision", "ranking_metrics",
+                                            "arp", "opa", "alpha_dcg_at_k", "precision_ia_at_k")]
     + [tfrank.precision_at_budget, tfrank.recall_at_budget, tfrank.objective, tfrank.objectives]
-    + [cls.__init__ for cls in (tfrank.RankingMetric, tfrank.RankingMetrics, tfrank.RPrecision,
+    + [cls.__init__ for cls in (tfrank.RankingMetric, tfrank.RankingMetrics, tfrank.RPrecision, tfrank.ARP, tfrank.OPA,
                                 tfrank.PrecisionAtBudget, tfrank.tuners.RandomSearch)]
     + [tfrank.RankingMetric.update_state, tfrank.PrecisionAtBudget.update_state]
     + [getattr(tfrank.stats, name) for name in ("per_list", "per_example", "compare", "compare_many", "mean_ci",

@@ -12,7 +12,10 @@ _backend.check()
 
 from tfrank import losses, ops, reference  # noqa: E402  (reference: NumPy only, cheap)
 from tfrank.metrics import (  # noqa: E402
+    ARP,
+    OPA,
     ROCAUC,
+    AlphaDCGAtK,
     AveragePrecision,
     DCGAtK,
     F1AtK,
@@ -23,6 +26,7 @@ from tfrank.metrics import (  # noqa: E402
     PrecisionAtBudget,
     PrecisionAtK,
     PrecisionAtRecall,
+    PrecisionIAAtK,
     RankingMetric,
     RankingMetrics,
     RecallAtBudget,
@@ -67,6 +71,10 @@ __all__ = [
     "NDCGAtK",
     "DCGAtK",
     "RPrecision",
+    "ARP",
+    "OPA",
+    "AlphaDCGAtK",
+    "PrecisionIAAtK",
     "RankingMetrics",
     "RankingMetric",
     "RetrievalMetrics",

@@ -14,40 +14,16 @@ from typing import Dict, Literal, Optional, Sequence
 import tensorflow as tf
 
 from tfrank import engine
-from tfrank.engine import inputs, validation
+from tfrank.engine import validation
 from tfrank._types import K, Discount, Empty, Gain, LabelFormat, PerList, TensorLike, Ties
+from tfrank.ops_extended import alpha_dcg_at_k, arp, opa, precision_ia_at_k  # noqa: F401  (ARP, OPA, diversity)
 
 
 def _public(metric, y_true, y_pred, k, mask, label_format, empty, ties, sample_weight=None, **options):
     ks = (None,) if k is None else validation.check_k(k)
     requests = engine.plan([metric], ks, options, empty=empty, ties=ties)
-    as_dict = isinstance(k, (list, tuple))
-    return _evaluate(requests, y_true, y_pred, mask, label_format, empty, ties, as_dict, sample_weight)
-
-
-def _evaluate(requests, y_true, y_pred, mask, label_format, empty, ties, as_dict, sample_weight=None):
-    item_weights, checks = _item_weights(sample_weight, y_pred)
-    with tf.control_dependencies(checks):
-        values, countable = engine.compute(
-            requests, y_true, y_pred, mask=mask, label_format=label_format, empty=empty, ties=ties,
-            item_weights=item_weights,
-        )
-    values = tf.where(countable[:, None], values, tf.constant(float("nan")))
-    names = engine.log_names(requests)
-    if as_dict:
-        return dict(zip(names, tf.unstack(values, num=len(names), axis=1)))
-    return values[:, 0]
-
-
-def _item_weights(sample_weight, y_pred):
-    """Per-item weights ``[B, N]`` or None; per-list weights belong to a mean, not to per-list values."""
-    if sample_weight is None:
-        return None, ()
-    per_list, per_item, checks = inputs.split_weights(sample_weight, tf.convert_to_tensor(y_pred))
-    if per_item is None:
-        valid = "per-item weights of the shape of y_pred [batch, items] (per-list weights weigh a mean: "
-        raise validation.invalid("sample_weight", sample_weight, valid + "use the Keras metric)")
-    return per_item, checks
+    return engine.per_list(requests, y_true, y_pred, as_dict=isinstance(k, (list, tuple)), mask=mask,
+                           label_format=label_format, empty=empty, ties=ties, sample_weight=sample_weight)
 
 
 # === Public functions ===
@@ -318,7 +294,8 @@ def ranking_metrics(
 
     Args:
         metrics: names from ``"precision"``, ``"recall"``, ``"f1"``, ``"hit_rate"``,
-            ``"mrr"``, ``"map"``, ``"ndcg"``, ``"dcg"``, ``"r_precision"``.
+            ``"mrr"``, ``"map"``, ``"ndcg"``, ``"dcg"``, ``"r_precision"``, ``"arp"``,
+            ``"opa"``, ``"alpha_dcg"``, ``"precision_ia"``.
 
     Example:
 
@@ -328,4 +305,5 @@ def ranking_metrics(
     {'precision_at_1': 1.0, 'precision_at_2': 0.5, 'mrr_at_1': 1.0, 'mrr_at_2': 1.0}
     """
     requests = engine.plan(metrics, validation.check_k(k), options, empty=empty, ties=ties)
-    return _evaluate(requests, y_true, y_pred, mask, label_format, empty, ties, True, sample_weight)
+    return engine.per_list(requests, y_true, y_pred, as_dict=True, mask=mask, label_format=label_format, empty=empty,
+                           ties=ties, sample_weight=sample_weight)

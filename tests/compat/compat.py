@@ -23,7 +23,12 @@ OPTIONS = {
     "tf_ranking": {"empty": "zero", "ties": "first", "empty_weight": "batch_mean"},
     "ranx": {"empty": "zero", "ties": "first"},
 }
-METRIC_OPTIONS = {"keras_rs": {"precision": {"denominator": "min_k_n"}}, "tf_ranking": {"precision": {"denominator": "min_k_n"}}}
+METRIC_OPTIONS = {
+    "keras_rs": {"precision": {"denominator": "min_k_n"}},
+    "tf_ranking": {"precision": {"denominator": "min_k_n"}, "precision_ia": {"denominator": "min_k_n"},
+                   "arp": {"average": "micro"}, "opa": {"average": "micro"}},
+}
+UNCUT = ("arp", "opa")  # no k
 
 
 def load(library, *, counts=False):
@@ -116,7 +121,9 @@ def _tfr_inputs(case):
     labels, scores = inputs["labels"], inputs["predictions"]
     if case.get("ragged"):
         width = max(len(row) for row in labels)
-        labels = [row + [-1.0] * (width - len(row)) for row in labels]
+        subtopics = [len(item) for row in labels for item in row if isinstance(item, list)][:1]
+        pad = [-1.0] * subtopics[0] if subtopics else -1.0  # a padding item: every subtopic label -1
+        labels = [row + [pad] * (width - len(row)) for row in labels]
         scores = [row + [0.0] * (width - len(row)) for row in scores]
         if inputs["weights"] is not None and np.ndim(inputs["weights"][0]) == 1:
             inputs = {**inputs, "weights": [row + [0.0] * (width - len(row)) for row in inputs["weights"]]}
@@ -124,8 +131,12 @@ def _tfr_inputs(case):
     weights = None if inputs["weights"] is None else np.asarray(inputs["weights"], np.float32)
     if weights is not None and weights.ndim == 3:  # TF-Ranking squeezes [B, N, 1]; tfrank takes [B, N]
         weights = weights[:, :, 0]
+    # metrics_test's weights feature is one per list [B]; a Keras metric's ("result") broadcasts
+    # a 1-d weight over the items, as TF-Ranking's ones_like(labels) * weights does.
+    if weights is not None and weights.ndim == 1 and case["output"] == "mean":
+        weights = weights[:, None]
     if weights is not None:
-        weights = np.ones_like(labels) * weights
+        weights = np.ones_like(scores) * weights
     mask = None if inputs["mask"] is None else np.asarray(inputs["mask"], bool)
     return labels, scores, mask, weights
 
@@ -139,16 +150,19 @@ def tfrank_tf_ranking(case):
     metric = case["metric"]
     options = {**METRIC_OPTIONS["tf_ranking"].get(metric, {}), **case.get("tfrank_options", {})}
     policies = OPTIONS["tf_ranking"]
-    if case["output"] == "mean":
+    if case["output"] in ("mean", "result"):  # a metric's mean (metrics_test) or result (keras/metrics_test)
         classes = {"precision": tfrank.PrecisionAtK, "recall": tfrank.RecallAtK, "map": tfrank.MAPAtK,
-                   "mrr": tfrank.MRRAtK, "hit_rate": tfrank.HitRateAtK, "dcg": tfrank.DCGAtK, "ndcg": tfrank.NDCGAtK}
-        m = classes[metric](k=int(k), label_format="dense", **policies, **options)
+                   "mrr": tfrank.MRRAtK, "hit_rate": tfrank.HitRateAtK, "dcg": tfrank.DCGAtK, "ndcg": tfrank.NDCGAtK,
+                   "arp": tfrank.ARP, "opa": tfrank.OPA, "alpha_dcg": tfrank.AlphaDCGAtK,
+                   "precision_ia": tfrank.PrecisionIAAtK}
+        cutoff = {} if metric in UNCUT else {"k": int(k)}
+        m = classes[metric](**cutoff, label_format="dense", **policies, **options)
         m.update_state(labels, scores, sample_weight=weights, mask=mask)
         return float(m.result())
     requests = engine.plan([metric], (int(k),), options, empty=policies["empty"], ties=policies["ties"],
                            empty_weight=policies["empty_weight"])
     if weights is None:
-        weights = np.ones_like(labels)
+        weights = np.ones_like(scores)
     values, list_weights = engine.weighted(requests, labels, scores, weights, mask=mask, label_format="dense",
                                            empty=policies["empty"], ties=policies["ties"],
                                            empty_weight=policies["empty_weight"])

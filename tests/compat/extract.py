@@ -8,8 +8,8 @@ every input the test feeds it, and with the test's assertion replaced by one tha
 the value the test asserts. Each assertion becomes one case, with its provenance
 (repository, file, test name, commit). A test that cannot be recorded this way is kept
 as a case with ``"expressible": false`` and the reason, never dropped. TensorFlow Ranking
-no longer imports on recent TensorFlow, so its tests run against a recording stand-in for
-``metrics_impl``; keras-rs and ranx run for real (both must be installed).
+no longer imports on recent TensorFlow, so its tests run against recording stand-ins for
+``metrics_impl``, ``metrics`` and ``keras.metrics``; keras-rs and ranx run for real (both must be installed).
 """
 
 import argparse

@@ -12,9 +12,11 @@ from _recording import NO_VECTOR, plain, run_tests
 TFR_IMPL_CLASSES = {  # metrics_impl class: tfrank metric (the metrics tfrank has)
     "MRRMetric": "mrr", "HitsMetric": "hit_rate", "RecallMetric": "recall", "PrecisionMetric": "precision",
     "MeanAveragePrecisionMetric": "map", "NDCGMetric": "ndcg", "DCGMetric": "dcg",
+    "ARPMetric": "arp", "OPAMetric": "opa", "PrecisionIAMetric": "precision_ia", "AlphaDCGMetric": "alpha_dcg",
 }
 TFR_KEYS = {"MRR": "mrr", "HITS": "hit_rate", "RECALL": "recall", "PRECISION": "precision", "MAP": "map",
-            "NDCG": "ndcg", "DCG": "dcg"}
+            "NDCG": "ndcg", "DCG": "dcg", "ARP": "arp", "ORDERED_PAIR_ACCURACY": "opa", "PRECISION_IA": "precision_ia",
+            "ALPHA_DCG": "alpha_dcg"}
 
 
 def probe(function, values):
@@ -25,7 +27,7 @@ def probe(function, values):
 
 
 def _functions(kwargs):
-    found = {}
+    found = {} if kwargs.get("alpha") is None else {"alpha": float(kwargs["alpha"])}  # alpha-DCG's alpha
     if kwargs.get("gain_fn") is not None:
         found["gain_fn"] = probe(kwargs["gain_fn"], [0.0, 1.0, 2.0, 3.0])
     if kwargs.get("rank_discount_fn") is not None:
@@ -127,10 +129,76 @@ def extract_tf_ranking_metrics(source):
     namespace["MetricsTest"]._check_metrics = check_metrics
     names = {f"test_make_{n}_fn" for n in ("mean_reciprocal_rank", "hits", "precision", "recall",
                                           "mean_average_precision", "normalized_discounted_cumulative_gain",
-                                          "discounted_cumulative_gain")}
+                                          "discounted_cumulative_gain", "average_relevance_position",
+                                          "ordered_pair_accuracy", "precision_ia", "alpha_discounted_cumulative_gain")}
     outcome = run_tests(namespace, NO_VECTOR)
     outcome = {test: error for test, error in outcome.items() if test.split(".")[1] in names}
     return _tfr_cases(source, relpath, notes, outcome, lambda r: TFR_KEYS[r["class"]])
+
+
+KERAS_KEYS = {"mrr": "MRRMetric"}  # metrics_lib.get(key): the keys its tests use
+
+
+def extract_tf_ranking_keras(source):
+    """``keras/metrics_test.py``: the ``tfr.keras.metrics`` classes a Keras 3 user moves from.
+
+    Each metric object records its constructor arguments and its one ``update_state``;
+    ``result().numpy()`` is the recorded output that ``assertAlmostEqual`` notes. The
+    serialization tests (``MetricsSerializationTest``) and ``default_keras_metrics`` /
+    ``get``'s error messages assert no value and are not run.
+    """
+    from extract_tf_ranking_losses import _keras_modules
+
+    relpath = "tensorflow_ranking/python/keras/metrics_test.py"
+    notes = []
+
+    class Recorded:
+        def __init__(self, class_name, name=None, dtype=None, topn=None, ragged=False, **kwargs):
+            self.class_name, self.kwargs = class_name, {"topn": topn, "ragged": ragged, **kwargs}
+            self.record = {"class": class_name, "topn": topn, "ragged": ragged, "functions": _functions(kwargs)}
+
+        def get_config(self):
+            return dict(self.kwargs)
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            inputs = {"labels": plain(y_true), "predictions": plain(y_pred), "weights": plain(sample_weight),
+                      "mask": None}
+            self.record = {**self.record, "inputs": inputs}
+
+        def result(self):
+            return types.SimpleNamespace(numpy=lambda: _Output(self.record, "result"))
+
+    def recorded_class(class_name):
+        return type(class_name, (Recorded,), {
+            "__init__": lambda self, **kwargs: Recorded.__init__(self, class_name, **kwargs),
+            "from_config": classmethod(lambda cls, config: cls(**config)),
+        })
+
+    metrics = types.ModuleType("tensorflow_ranking.python.keras.metrics")
+    classes = {name: recorded_class(name) for name in TFR_IMPL_CLASSES}
+    metrics.__getattr__ = lambda name: classes[name] if name in classes else (_ for _ in ()).throw(AttributeError(name))
+    metrics.get = lambda key, **kwargs: classes[KERAS_KEYS[key]](**kwargs)
+    _, utils = _keras_modules()
+    keras_package = types.ModuleType("tensorflow_ranking.python.keras")
+    keras_package.metrics, keras_package.utils = metrics, utils
+    package = types.ModuleType("tensorflow_ranking.python")
+    package.keras = keras_package
+    _install({"tensorflow_ranking": types.ModuleType("tensorflow_ranking"), "tensorflow_ranking.python": package,
+              "tensorflow_ranking.python.keras": keras_package, "tensorflow_ranking.python.keras.metrics": metrics,
+              "tensorflow_ranking.python.keras.utils": utils})
+
+    def assert_almost_equal(self, first, second, places=None, msg=None, delta=None):
+        if isinstance(first, _Output):
+            notes.append({"test": f"{type(self).__name__}.{self._testMethodName}", "record": first.record,
+                          "output": first.which, "expected": plain(second)})
+
+    namespace = {"__name__": "tfr_keras_metrics_test"}
+    exec(compile(source.read(relpath), relpath, "exec"), namespace)  # noqa: S102
+    del namespace["MetricsSerializationTest"]  # get_config round trips: no value asserted
+    for key in ("MetricsTest", "GetMetricsTest"):
+        namespace[key].assertAlmostEqual = assert_almost_equal
+    outcome = run_tests(namespace, NO_VECTOR + ("test_default_keras_metrics", "test_get_metric_error"))
+    return _tfr_cases(source, relpath, notes, outcome, lambda r: TFR_IMPL_CLASSES[r["class"]])
 
 
 # A custom function, known by its values at labels 0..3 / ranks 1..4: a tfrank option value.
@@ -143,7 +211,7 @@ DISCOUNTS_BY_PROBE = {(1.0, 0.630930, 0.5, 0.430677): "log2", (1.0, 0.5, 0.33333
 
 def function_options(functions):
     """``(tfrank options, None)`` for probed gain/discount functions, or ``(None, reason)``."""
-    options = {}
+    options = {} if "alpha" not in functions else {"alpha": functions["alpha"]}
     for key, option, table in (("gain_fn", "gain", GAINS_BY_PROBE), ("rank_discount_fn", "discount", DISCOUNTS_BY_PROBE)):
         if key not in functions:
             continue
@@ -175,4 +243,4 @@ def _tfr_cases(source, relpath, notes, outcome, metric_of):
 
 
 def extract_tf_ranking(source):
-    return extract_tf_ranking_impl(source) + extract_tf_ranking_metrics(source)
+    return extract_tf_ranking_impl(source) + extract_tf_ranking_metrics(source) + extract_tf_ranking_keras(source)

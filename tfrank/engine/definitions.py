@@ -193,16 +193,26 @@ def r_precision(ranked, ks):
 GAIN_CHOICES = ("exponential", "linear")
 DISCOUNT_CHOICES = ("log2", "reciprocal")
 FUNCTION_OPTIONS = ("gain", "discount")
+NUMBER_OPTIONS = ("alpha",)  # a float in [0, 1]; its "choices" hold only the default
 
 
 @dataclasses.dataclass(frozen=True)
 class Definition:
     """fn: the per-list definition. options: {option: valid values, default first}.
-    cutoff: False for R-precision, which takes no k and ranks the whole list."""
+    cutoff: False for R-precision, ARP and OPA, which take no k and rank the whole list.
+    ties: the tie policies the definition supports.
+    countable: ``countable(lists)`` ``[B]`` bool, the lists it can score; None: those with
+        a relevant item (the empty-list policy applies to the others).
+    subtopics: True when it also takes subtopic labels ``[B, N, S]`` (`tfrank.engine.diversity`).
+    ``fn`` may return ``(values, mass)``: then ``mass`` ``[B]`` is the list's weight under
+    ``average="micro"`` (`tfrank.engine.positions`)."""
 
     fn: object
     options: dict
     cutoff: bool = True
+    ties: tuple = validation.TIES
+    countable: object = None
+    subtopics: bool = False
 
 
 DEFINITIONS = {

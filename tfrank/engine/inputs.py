@@ -36,6 +36,9 @@ class Lists:
     checks: run-time assertions that must pass before any value is used.
     valid: ``[B, N]`` bool, True where an item is neither padding nor masked; None when
         every item is valid (ids labels without a mask). The losses read it.
+    subtopics: subtopic labels only, ``[B, N, S]`` float, 0 on excluded items and
+        padding subtopics (`tfrank.engine.diversity`); ``labels`` then counts each item's
+        relevant subtopics.
     """
 
     scores: tf.Tensor
@@ -47,6 +50,7 @@ class Lists:
     checks: tuple
     valid: Optional[tf.Tensor] = None
     weights: Optional[tf.Tensor] = None
+    subtopics: Optional[tf.Tensor] = None
 
 
 def _split_dict(y_true, mask):

@@ -32,6 +32,8 @@ class Ranked:
         ``ties="first"``, whose formulas read ``gains`` and ``hits`` alone.
     weights: ``[B, K']`` float per-item weight at each position (0 for excluded items),
         or None without per-item weights (`tfrank.engine.weights`).
+    subtopics: ``[B, K', S]`` the subtopic labels at each position, for subtopic labels
+        only (`tfrank.engine.diversity`), else None.
     """
 
     lists: Lists
@@ -40,6 +42,7 @@ class Ranked:
     hits: tf.Tensor
     ties: Optional["TieGroups"] = None
     weights: Optional[tf.Tensor] = None
+    subtopics: Optional[tf.Tensor] = None
 
 
 def clamp(k, depth):
@@ -118,7 +121,8 @@ def rank(lists, k_max, *, ties="first", gains=GAINS):
     hits = hit_counts(labels > 0.0)
     groups = tie_groups(lists, top.values, labels, kinds) if ties == "expected" else None
     weights = None if lists.weights is None else tf.gather(lists.weights, top.indices, batch_dims=1)
-    return Ranked(lists=lists, depth=depth, gains=labels, hits=hits, ties=groups, weights=weights)
+    subtopics = None if lists.subtopics is None else tf.gather(lists.subtopics, top.indices, batch_dims=1)
+    return Ranked(lists=lists, depth=depth, gains=labels, hits=hits, ties=groups, weights=weights, subtopics=subtopics)
 
 
 # === Tie groups (ties="expected") ===

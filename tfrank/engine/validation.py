@@ -93,6 +93,21 @@ def check_positive_int(arg, value):
     raise invalid(arg, value, "a positive int", ValueError if isinstance(value, numbers.Number) else TypeError)
 
 
+def check_unit_interval(arg, value):
+    """Returns ``value`` as a float in [0, 1] (alpha-DCG's ``alpha``; bool rejected)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and 0.0 <= value <= 1.0:
+        return float(value)
+    wrong_type = not isinstance(value, numbers.Real) or isinstance(value, bool)
+    raise invalid(arg, value, "a float in [0, 1]", TypeError if wrong_type else ValueError)
+
+
+def unsupported_ties(metric, ties, supported):
+    """ValueError for a tie policy that ``metric`` does not define."""
+    shown = ", ".join(repr(t) for t in supported)
+    return invalid("ties", ties, f"one of {shown} for {metric} (its expected value over orderings of tied items "
+                   "is not implemented)")
+
+
 def check_metrics(metrics, known):
     """Returns ``metrics`` as a tuple of distinct names from ``known`` (a list or tuple of str)."""
     shown = ", ".join(repr(name) for name in known)

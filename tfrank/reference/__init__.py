@@ -24,6 +24,7 @@ from tfrank.reference.pairwise_losses import (
     pairwise_soft_zero_one_loss,
 )
 from tfrank.reference.budget import precision_at_budget, recall_at_budget
+from tfrank.reference.diversity import alpha_dcg_at_k, precision_ia_at_k
 from tfrank.reference.metrics import (
     dcg_at_k,
     f1_at_k,
@@ -38,6 +39,7 @@ from tfrank.reference.metrics import (
     stderr,
     weighted_mean,
 )
+from tfrank.reference.positions import arp, opa, pair_mass, relevance_mass
 from tfrank.reference.retrieval import retrieval_metrics, retrieval_scores
 from tfrank.reference.threshold import (
     average_precision,
@@ -49,6 +51,12 @@ from tfrank.reference.threshold import (
 )
 
 __all__ = [
+    "alpha_dcg_at_k",
+    "arp",
+    "opa",
+    "pair_mass",
+    "precision_ia_at_k",
+    "relevance_mass",
     "approx_mrr_loss",
     "approx_ndcg_loss",
     "gumbel_approx_ndcg_loss",

@@ -9,15 +9,15 @@ import tensorflow as tf
 
 from tfrank import engine
 from tfrank.engine import validation
-from tfrank.engine.definitions import DEFINITIONS
 from tfrank.retrieval import index, inputs, ranking, scoring
 
 
 def check_metrics(metrics):
-    """The metric names, all with a cut-off (R-precision would rank the whole corpus)."""
+    """The metric names, all with a cut-off (R-precision, ARP and OPA would rank the whole corpus)."""
     names = validation.check_metrics(metrics, engine.METRICS)
-    if any(not DEFINITIONS[m].cutoff for m in names):
-        raise validation.invalid("metrics", metrics, "metrics with a cut-off k (r_precision ranks the whole corpus)")
+    if any(not engine.DEFINITIONS[m].cutoff for m in names):
+        valid = "metrics with a cut-off k (r_precision, arp and opa rank the whole corpus)"
+        raise validation.invalid("metrics", metrics, valid)
     return names
 
 
@@ -92,6 +92,6 @@ def retrieval_metrics(y_true, y_pred, candidates, k, *, metrics=("recall",), exc
         lookup = tuple(tf.constant(v) for v in index.id_lookup(candidate_ids, n_candidates))
     values, countable, _ = compute(requests, y_true, y_pred, scoring.embeddings(embeddings, similarity), exclude=exclude,
                                 lookup=lookup, similarity=similarity, chunk=chunk, empty=empty, ties=ties)
-    values = tf.where(countable[:, None], values, tf.constant(float("nan")))
+    values = tf.where(countable, values, tf.constant(float("nan")))
     names = engine.log_names(requests)
     return dict(zip(names, tf.unstack(values, num=len(names), axis=1)))

@@ -6,8 +6,8 @@ infer_metric_direction`` only knows Keras' own metric and loss names, and it nev
 reads a metric's ``direction`` attribute. The tuner then raises ``Could not infer
 optimization direction`` (and its message suggests ``direction="min"``, which would
 make the search minimise a ranking metric). Pass ``tfrank.objective(name)`` instead,
-which is ``keras_tuner.Objective(name, "max")`` after checking that ``name`` is a
-tfrank log name. There is no public hook to teach keras-tuner new names (only its
+which is ``keras_tuner.Objective(name, direction)`` after checking that ``name`` is a
+tfrank log name (direction "max", or "min" for ARP, where lower is better). There is no public hook to teach keras-tuner new names (only its
 private tables), and tfrank patches nothing at import time.
 
 ``tfrank.tuners`` offers keras-tuner's tuners as thin subclasses that do this for
@@ -24,8 +24,14 @@ from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 if TYPE_CHECKING:  # keras_tuner is imported only when an objective is built
     import keras_tuner
 
-# Bases of the cut-off metrics: log name "{base}_at_{k}".
+# Bases of the cut-off metrics: log name "{base}_at_{k}" (the ones `tfrank demo --metric` takes).
 CUTOFF_BASES = ("precision", "recall", "f1", "hit_rate", "mrr", "map", "ndcg", "dcg")
+# Cut-off metrics of subtopic labels (alpha-DCG, Precision-IA): log name "{base}_at_{k}" too.
+SUBTOPIC_BASES = ("alpha_dcg", "precision_ia")
+# Metrics without a cut-off: the log name is the base.
+UNCUT = ("r_precision", "arp", "opa")
+# The metrics where lower is better: direction "min".
+MINIMISED = ("arp",)
 # Dataset-level budget metrics: log name "{base}_at_budget_{n}".
 BUDGET_BASES = ("precision", "recall")
 # Dataset-level threshold metrics: log name "{base}_{p}", p the bound in percent with '_' for a
@@ -37,8 +43,8 @@ AREA_NAMES = ("roc_auc", "average_precision")
 _POSITIVE = r"[1-9][0-9]*"
 _PERCENT = r"(?:100|[1-9][0-9]?(?:_[0-9]*[1-9])?|0_[0-9]*[1-9])"  # (0, 100]: 80, 82_5, 0_5
 _METRIC = (
-    rf"(?:{'|'.join(CUTOFF_BASES)})_at_{_POSITIVE}"
-    r"|r_precision"
+    rf"(?:{'|'.join(SUBTOPIC_BASES + CUTOFF_BASES)})_at_{_POSITIVE}"
+    rf"|{'|'.join(UNCUT)}"
     rf"|(?:{'|'.join(BUDGET_BASES)})_at_budget_{_POSITIVE}"
     rf"|(?:{'|'.join(BOUNDED_BASES)})_{_PERCENT}"
     rf"|{'|'.join(AREA_NAMES)}"
@@ -47,8 +53,8 @@ _METRIC = (
 _LOG_NAME = re.compile(rf"(?P<val>val_)?(?P<output>[A-Za-z0-9_.\-/]+_)??(?P<metric>{_METRIC})")
 
 KNOWN_FORMS = (
-    "{base}_at_{k} for base in " + ", ".join(CUTOFF_BASES),
-    "r_precision",
+    "{base}_at_{k} for base in " + ", ".join(CUTOFF_BASES + SUBTOPIC_BASES),
+    ", ".join(UNCUT),
     "precision_at_budget_{n}, recall_at_budget_{n}",
     ", ".join(f"{base}_{{p}}" for base in BOUNDED_BASES) + " ({p}: the bound in percent, '_' for a decimal "
     "point: 80 for 0.8, 82_5 for 0.825)",
@@ -76,8 +82,8 @@ def parse(name: Any) -> Optional[Tuple[bool, Optional[str], str]]:
 
 
 def _examples():
-    names = [f"{base}_at_{k}" for base in CUTOFF_BASES for k in (1, 3, 5, 10, 20, 100)]
-    names += ["r_precision"] + [f"{base}_at_budget_{n}" for base in BUDGET_BASES for n in (10, 100, 1000)]
+    names = [f"{base}_at_{k}" for base in CUTOFF_BASES + SUBTOPIC_BASES for k in (1, 3, 5, 10, 20, 100)]
+    names += list(UNCUT) + [f"{base}_at_budget_{n}" for base in BUDGET_BASES for n in (10, 100, 1000)]
     names += [f"{base}_{p}" for base in BOUNDED_BASES for p in (50, 80, 90, 95, 99)] + list(AREA_NAMES)
     return names + [f"val_{name}" for name in names]
 
@@ -120,22 +126,37 @@ def is_stderr_name(name: Any) -> bool:
 
 
 def stderr_name_error(name):
-    """The ValueError for a ``_stderr`` log name given as something to maximise."""
+    """The ValueError for a ``_stderr`` log name given as something to optimise."""
     from tfrank.engine import validation
 
     metric = name[: -len(STDERR_SUFFIX)]
-    message = str(validation.invalid("name", name, "the log name of a metric to maximise"))
+    message = str(validation.invalid("name", name, "the log name of a metric to optimise"))
     return ValueError(
         f"{message}: {name!r} is the standard error of {metric!r} (how uncertain that value is), "
-        f"not something to maximise. Select on the metric itself: tfrank.objective({metric!r})."
+        f"not something to optimise. Select on the metric itself: tfrank.objective({metric!r})."
     )
 
 
+def direction(name: str) -> str:
+    """``"min"`` for a log name of a metric where lower is better (ARP), else ``"max"``.
+
+    >>> direction("val_arp"), direction("val_items_arp"), direction("val_opa")
+    ('min', 'min', 'max')
+    """
+    if is_stderr_name(name):
+        raise stderr_name_error(name)
+    parsed = parse(name)
+    if parsed is None:
+        raise unknown_name_error(name)
+    return "min" if parsed[2] in MINIMISED else "max"
+
+
 def objective(name: str) -> "keras_tuner.Objective":
-    """The keras-tuner objective that maximises the tfrank metric logged as ``name``.
+    """The keras-tuner objective that optimises the tfrank metric logged as ``name``.
 
     ``objective("val_precision_at_10") == keras_tuner.Objective("val_precision_at_10", "max")``.
-    Every tfrank metric is "higher is better", so the direction is always ``"max"``.
+    Every tfrank metric is "higher is better" (direction ``"max"``) except ARP, the average
+    relevance position: ``objective("val_arp")`` has direction ``"min"``.
 
     NOTE: keras-tuner 1.4.x raises for a plain string objective it does not know (its
     message even suggests ``direction="min"``); this function is the fix. Use the
@@ -143,15 +164,16 @@ def objective(name: str) -> "keras_tuner.Objective":
 
     Args:
         name: a tfrank log name: ``{base}_at_{k}`` (base precision, recall, f1,
-            hit_rate, mrr, map, ndcg, dcg), ``r_precision``, ``precision_at_budget_{n}``
-            or ``recall_at_budget_{n}``, ``precision_at_recall_{p}`` (also
-            ``recall_at_precision_{p}``, ``sensitivity_at_specificity_{p}``,
-            ``specificity_at_sensitivity_{p}``; p the bound in percent, ``82_5`` for 0.825),
-            ``roc_auc`` or ``average_precision``, optionally prefixed by ``val_`` and by a
-            model output's name (``val_items_precision_at_10`` for an output called "items").
+            hit_rate, mrr, map, ndcg, dcg, alpha_dcg, precision_ia), ``r_precision``,
+            ``arp``, ``opa``, ``precision_at_budget_{n}`` or ``recall_at_budget_{n}``,
+            ``precision_at_recall_{p}`` (also ``recall_at_precision_{p}``,
+            ``sensitivity_at_specificity_{p}``, ``specificity_at_sensitivity_{p}``; p the
+            bound in percent, ``82_5`` for 0.825), ``roc_auc`` or ``average_precision``,
+            optionally prefixed by ``val_`` and by a model output's name
+            (``val_items_precision_at_10`` for an output called "items").
 
     Returns:
-        ``keras_tuner.Objective(name, "max")``.
+        ``keras_tuner.Objective(name, "max")``, or ``"min"`` for ARP.
 
     Raises:
         ValueError: ``name`` is no tfrank log name; the message lists the known forms
@@ -166,6 +188,8 @@ def objective(name: str) -> "keras_tuner.Objective":
     >>> obj = tfrank.objective("val_precision_at_10")
     >>> obj.name, obj.direction
     ('val_precision_at_10', 'max')
+    >>> tfrank.objective("val_arp").direction
+    'min'
     >>> tfrank.objective("val_precison_at_10")
     Traceback (most recent call last):
     ...
@@ -176,17 +200,14 @@ def objective(name: str) -> "keras_tuner.Objective":
     num_initial_points=5)`` with ``model.compile(..., metrics=[tfrank.PrecisionAtK(k=10)])``
     inside ``build_model(hp)``.
     """
-    if is_stderr_name(name):
-        raise stderr_name_error(name)
-    if parse(name) is None:
-        raise unknown_name_error(name)
+    sense = direction(name)
     try:
         import keras_tuner
     except ImportError as err:
         raise ImportError(
             f'tfrank.objective needs keras-tuner ({err}). Install it with: pip install "tfrank[tuner]"'
         ) from err
-    return keras_tuner.Objective(name, "max")
+    return keras_tuner.Objective(name, sense)
 
 
 def as_objective(value: Any) -> Any:
@@ -201,8 +222,8 @@ def as_objective(value: Any) -> Any:
     >>> obj = as_objective("val_ndcg_at_5")
     >>> obj.name, obj.direction
     ('val_ndcg_at_5', 'max')
-    >>> [getattr(o, "direction", o) for o in as_objective(["val_recall_at_5", "val_loss"])]
-    ['max', 'val_loss']
+    >>> [getattr(o, "direction", o) for o in as_objective(["val_recall_at_5", "val_arp", "val_loss"])]
+    ['max', 'min', 'val_loss']
     >>> as_objective("val_accuracy")
     'val_accuracy'
     """

@@ -4,8 +4,8 @@ keras-tuner 1.4.x raises ``Could not infer optimization direction`` for
 ``objective="val_precision_at_10"`` (it only knows Keras' own metric names) and has
 no public hook to learn new ones. The tuners below are thin subclasses of
 keras-tuner's: each turns every tfrank log name given as a ``str`` (alone or in a
-list) into ``tfrank.objective(name)``, that is ``keras_tuner.Objective(name, "max")``,
-before keras-tuner sees it, and passes every other objective (``"val_loss"``,
+list) into ``tfrank.objective(name)``, that is ``keras_tuner.Objective(name, "max")``
+(``"min"`` for ARP, ``"val_arp"``), before keras-tuner sees it, and passes every other objective (``"val_loss"``,
 ``"val_accuracy"``, a ``keras_tuner.Objective``) through unchanged. Everything else
 is keras-tuner's own behaviour and arguments; nothing in keras-tuner is patched.
 
@@ -43,7 +43,7 @@ class _TfrankObjectives:
 
 
 class BayesianOptimization(_TfrankObjectives, keras_tuner.BayesianOptimization):
-    """``keras_tuner.BayesianOptimization`` that reads tfrank log names as "max" objectives.
+    """``keras_tuner.BayesianOptimization`` that reads tfrank log names as objectives ("max"; "min" for ARP).
 
     A Gaussian-process search. ``objective="val_ndcg_at_10"`` (or a list of names)
     becomes ``tfrank.objective("val_ndcg_at_10")``; any other objective is passed on
@@ -67,7 +67,7 @@ class BayesianOptimization(_TfrankObjectives, keras_tuner.BayesianOptimization):
 
 
 class RandomSearch(_TfrankObjectives, keras_tuner.RandomSearch):
-    """``keras_tuner.RandomSearch`` that reads tfrank log names as "max" objectives.
+    """``keras_tuner.RandomSearch`` that reads tfrank log names as objectives ("max"; "min" for ARP).
 
     Samples hyperparameters at random. ``objective="val_precision_at_10"`` (or a list
     of names) becomes ``tfrank.objective("val_precision_at_10")``; any other objective
@@ -85,7 +85,7 @@ class RandomSearch(_TfrankObjectives, keras_tuner.RandomSearch):
 
 
 class Hyperband(_TfrankObjectives, keras_tuner.Hyperband):
-    """``keras_tuner.Hyperband`` that reads tfrank log names as "max" objectives.
+    """``keras_tuner.Hyperband`` that reads tfrank log names as objectives ("max"; "min" for ARP).
 
     Successive halving over epochs: many short trials, the best continued longer.
     ``objective="val_map_at_10"`` (or a list of names) becomes
@@ -103,7 +103,7 @@ class Hyperband(_TfrankObjectives, keras_tuner.Hyperband):
 
 
 class GridSearch(_TfrankObjectives, keras_tuner.GridSearch):
-    """``keras_tuner.GridSearch`` that reads tfrank log names as "max" objectives.
+    """``keras_tuner.GridSearch`` that reads tfrank log names as objectives ("max"; "min" for ARP).
 
     Tries every combination of the (discrete) hyperparameters in order.
     ``objective="val_recall_at_5"`` (or a list of names) becomes

@@ -41,7 +41,7 @@ def _short(value):
 
 def run_demo(args):
     """``tfrank demo``, from arguments parsed by ``tfrank_cli.parse`` (the task's defaults filled in)."""
-    from tfrank.apps import demo
+    from tfrank.apps import report
 
     started = time.perf_counter()
     os.makedirs(args.out, exist_ok=True)
@@ -60,8 +60,8 @@ def run_demo(args):
         wall_seconds=round(time.perf_counter() - started, 1),
         plot="search.png",
     )
-    demo.write_results(output, os.path.join(args.out, "results.json"))
-    demo.plot(results, os.path.join(args.out, "search.png"), baselines=output.get("baselines"),
+    report.write_results(output, os.path.join(args.out, "results.json"))
+    report.plot(results, os.path.join(args.out, "search.png"), baselines=output.get("baselines"),
               ceiling=output.get("ceiling"))
     print(f"wrote {os.path.join(args.out, 'results.json')} and {os.path.join(args.out, 'search.png')} "
           f"({output['wall_seconds']} s in all)")
@@ -69,16 +69,20 @@ def run_demo(args):
 
 
 def _report(label, summary):
-    from tfrank.apps import demo
+    """Prints a search's trial table, then its trial comparison."""
+    from tfrank.apps import report
 
     failed = sum(row["score"] is None for row in summary["trials"])
     print(f"\n{label}: best {summary['objective']} = {summary['best_score']:.4f} (trial {summary['best_trial']}), "
-          f"{failed} failed trials, {summary['seconds']} s\n{demo.table(summary)}\n", flush=True)
+          f"{failed} failed trials, {summary['seconds']} s\n{report.table(summary)}\n", flush=True)
+    if summary.get("trial_comparison"):
+        print(report.comparison_text(report.search_label(summary), summary["trial_comparison"]), flush=True)
 
 
 def _ranking_searches(args):
-    """The ranking demo's searches: Bayesian (and RandomSearch with --compare random)."""
-    from tfrank.apps import data, demo
+    """The ranking demo's searches: Bayesian (and RandomSearch with --compare random), each compared."""
+    from tfrank.apps import data, demo, report
+    from tfrank.losses import LOSSES
 
     try:
         dataset = data.load(args.dataset, seed=args.seed, data_dir=args.data_dir, max_lists=args.max_lists)
@@ -88,16 +92,18 @@ def _ranking_searches(args):
     print(f"data: {dataset.summary()}\n      {dataset.description}")
     print(
         f"search: maximise val_{args.metric}_at_{args.k}, {args.max_trials} trials x {args.epochs} epochs, "
-        f"BayesianOptimization with {demo.initial_points(args.max_trials)} random initial points",
+        f"BayesianOptimization with {demo.initial_points(args.max_trials)} random initial points, "
+        f"loss tfrank.losses.{LOSSES[args.loss].__name__}",
         flush=True,
     )
     results = []
     for kind in ["bayesian"] + ([args.compare] if args.compare else []):
-        summary, _ = demo.search(
+        summary, tuner = demo.search(
             dataset,
             kind=kind,
             k=args.k,
             metric=args.metric,
+            loss=args.loss,
             max_trials=args.max_trials,
             epochs=args.epochs,
             seed=args.seed,
@@ -106,9 +112,11 @@ def _ranking_searches(args):
             batch_size=args.batch_size,
             on_trial=_progress(args.max_trials),
         )
+        summary["trial_comparison"] = report.compare(tuner, dataset.x_val, dataset.y_val, seed=args.seed,
+                                                     split=f"validation split ({len(dataset.y_val)} lists)")
         _report(kind, summary)
         results.append(summary)
-    details = {"dataset": dataset.name, "data": dataset.summary(), "k": args.k,
+    details = {"dataset": dataset.name, "data": dataset.summary(), "k": args.k, "loss": args.loss,
                "baselines": demo.baselines(dataset, args.metric, args.k),
                "compare": {r["tuner"]: r for r in results[1:]}}
     return results, details

@@ -12,7 +12,7 @@ tfrank's users follow (seed 002): tune on ``val_precision_at_budget_B`` (of the 
 highest-scored validation cases, how many are positive) instead of ``val_recall``.
 `search` is ``tfrank demo --task fraud``: the tutorial's hypermodel tuned twice, on
 ``val_recall`` and on ``val_precision_at_budget_B``, with `comparison_table` of what each
-selects. Needs scikit-learn and keras-tuner (``pip install "tfrank[demo]"``); both are
+selects and, per search, its top trials compared with its best (`tfrank.apps.report.compare`). Needs scikit-learn and keras-tuner (``pip install "tfrank[demo]"``); both are
 imported only when called.
 """
 
@@ -152,12 +152,17 @@ def search(data, *, budget=10, max_trials=10, epochs=30, seed=0, out="tfrank-dem
     """Two Bayesian searches with the same budget: on ``val_recall`` and on ``val_precision_at_budget_B``.
 
     Returns one summary per objective (`tfrank.apps.demo.tune`'s, plus ``"selected"``: the
-    selected model's validation metrics, `selected_model_row`), budget objective first.
+    selected model's validation metrics, `selected_model_row`, and ``"trial_comparison"``:
+    the search's top trials compared with its best on its own objective,
+    `tfrank.apps.report.compare`), budget objective first. Each objective is compared by
+    the paired bootstrap over the validation examples (a dataset-level metric, registered in
+    `tfrank.stats.dataset`: an objective added to `objective_names` and compiled in
+    `build_model` is compared the same way).
     """
     import keras_tuner
 
     import tfrank
-    from tfrank.apps import demo
+    from tfrank.apps import demo, report
 
     positive_rate = float(np.mean(data.y_train))
     summaries = []
@@ -179,6 +184,8 @@ def search(data, *, budget=10, max_trials=10, epochs=30, seed=0, out="tfrank-dem
             class_weight=data.class_weight,
         )
         summary["selected"] = selected_model_row(tuner, data, summary)
+        split = f"validation split ({len(data.y_val)} examples, {int(data.y_val.sum())} positives)"
+        summary["trial_comparison"] = report.compare(tuner, data.x_val, data.y_val, split=split, seed=seed)
         summaries.append(summary)
     return summaries
 

@@ -1,6 +1,7 @@
 """The registry of dataset-level metrics: how `tfrank.stats` computes one on NumPy arrays.
 
-A dataset-level metric (`tfrank.PrecisionAtBudget`, `tfrank.RecallAtBudget`, ...) has
+A dataset-level metric (`tfrank.PrecisionAtBudget`, `tfrank.RecallAtBudget`, Keras'
+thresholded ``keras.metrics.Precision`` / ``Recall`` (`tfrank.stats.thresholded`), ...) has
 one value for a whole set of examples and no per-list decomposition, so its
 uncertainty comes from resampling the examples (`tfrank.stats.compare_examples`).
 Each metric class registers a `DatasetMetric` (`register_dataset_metric`):
@@ -26,9 +27,11 @@ import dataclasses
 import re
 import typing
 
+import keras
+
 from tfrank.engine import validation
 from tfrank.metrics.budget import PrecisionAtBudget, RecallAtBudget
-from tfrank.stats import budget
+from tfrank.stats import budget, thresholded
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +60,10 @@ REGISTRY: typing.Dict[type, DatasetMetric] = {
                                      from_name=_budget_from_name(PrecisionAtBudget, "precision")),
     RecallAtBudget: DatasetMetric(budget.recall, budget.recall_on_counts,
                                   from_name=_budget_from_name(RecallAtBudget, "recall")),
+    # Keras' own thresholded metrics, the objective of keras-tuner searches such as the fraud tutorial's
+    # (val_recall): no from_name, "recall" alone does not say which threshold.
+    keras.metrics.Precision: DatasetMetric(thresholded.precision, thresholded.precision_on_counts),
+    keras.metrics.Recall: DatasetMetric(thresholded.recall, thresholded.recall_on_counts),
 }
 
 

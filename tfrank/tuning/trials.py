@@ -5,6 +5,8 @@ it reads the tuner's public API (``oracle.get_best_trials``, ``oracle.objective`
 ``load_model``) and the models' public one (``model.metrics``, ``get_compile_config``).
 """
 
+import contextlib
+import logging
 import typing
 
 import keras
@@ -98,6 +100,22 @@ def _chosen(metric, model, trial_id, objective):
 # === The comparison ===
 
 
+def _not_retracing(record):
+    return "triggered tf.function retracing" not in record.getMessage()
+
+
+@contextlib.contextmanager
+def _quiet_retracing():
+    """Hides TensorFlow's "triggered tf.function retracing" warning (only that one): each trial's
+    model is a new function to trace, by design, not the mistake the warning is about."""
+    logger = logging.getLogger("tensorflow")
+    logger.addFilter(_not_retracing)
+    try:
+        yield
+    finally:
+        logger.removeFilter(_not_retracing)
+
+
 def compare_trials(tuner: typing.Any, x: typing.Any, y: typing.Any = None, *, top: int = 5, metric: typing.Any = None,
                    test: str = "randomization", correction: typing.Optional[str] = "holm", seed: Seed = None,
                    batch_size: typing.Optional[int] = None, sample_weight: typing.Any = None,
@@ -161,18 +179,19 @@ def compare_trials(tuner: typing.Any, x: typing.Any, y: typing.Any = None, *, to
     objective = _objective_name(tuner, required=metric is None)
     ids = [str(trial.trial_id) for trial in trials]
     values, name, level = {}, None, None
-    for trial_id, trial in zip(ids, trials):
-        model = tuner.load_model(trial)
-        chosen, name = _chosen(metric, model, trial_id, objective)
-        if dataset.entry_of(chosen) is not None:
-            level, metric_object = "examples", chosen
-            y_true, values[trial_id], weights = per_example(model, x, y, batch_size=batch_size,
-                                                            sample_weight=sample_weight)
-        else:
-            level = "lists"
-            values[trial_id] = per_list(model, x, y, metrics=[chosen], batch_size=batch_size,
-                                        sample_weight=sample_weight)[name]
-        del model
+    with _quiet_retracing():
+        for trial_id, trial in zip(ids, trials):
+            model = tuner.load_model(trial)
+            chosen, name = _chosen(metric, model, trial_id, objective)
+            if dataset.entry_of(chosen) is not None:
+                level, metric_object = "examples", chosen
+                y_true, values[trial_id], weights = per_example(model, x, y, batch_size=batch_size,
+                                                                sample_weight=sample_weight)
+            else:
+                level = "lists"
+                values[trial_id] = per_list(model, x, y, metrics=[chosen], batch_size=batch_size,
+                                            sample_weight=sample_weight)[name]
+            del model
     if level == "examples":
         rows = compare_examples_many(metric_object, y_true, values, baseline=ids[0], sample_weight=weights,
                                      correction=correction, n_resamples=n_resamples or DEFAULT_RESAMPLES,

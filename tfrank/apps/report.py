@@ -12,6 +12,7 @@ The comparison goes into the search's summary as ``"trial_comparison"`` (compare
 imported inside the functions that draw.
 """
 
+import dataclasses
 import json
 import time
 import warnings
@@ -88,6 +89,9 @@ def compare(tuner, x, y, *, split, metric=None, seed=0, top=TOP, batch_size=256)
         # A checkpoint holds the optimizer's state too; only the weights are needed here.
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
         result = tfrank.tuners.compare_trials(tuner, x, y, top=top, metric=metric, seed=seed, batch_size=batch_size)
+    # keras-tuner's ids ("08") as the trial numbers of the demo's table (8).
+    rows = [dataclasses.replace(row, trial_id=str(int(row.trial_id))) for row in result.rows]
+    result = dataclasses.replace(result, rows=rows)
     return dict(result.to_json(), split=split, verdict=verdict(result, split), note=WINNERS_CURSE,
                 seconds=round(time.perf_counter() - started, 1))
 

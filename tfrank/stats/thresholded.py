@@ -23,7 +23,7 @@ from tfrank.engine import validation
 
 
 def _predicted(metric, scores):
-    thresholds = list(np.atleast_1d(metric.thresholds))
+    thresholds = [float(t) for t in np.atleast_1d(metric.thresholds)]
     if len(thresholds) != 1 or metric.top_k is not None or metric.class_id is not None:
         raise validation.invalid(
             "metric", metric, "keras.metrics.Precision or keras.metrics.Recall with one threshold, no top_k and no "

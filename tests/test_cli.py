@@ -272,6 +272,18 @@ def test_fraud_demo_compares_recall_and_budget_objectives(tmp_path, capsys, monk
         assert comparison["split"] == "validation split (151 examples, 8 positives)"
         check_drawn(ax, search)
     assert len(figures[0].axes) == 4
+    # The two selected models against each other, on each objective's metric: the values are what
+    # Keras' evaluate gave each selected model (the comparison table above), a minus b.
+    budget_choice, recall_choice = (search["selected"] for search in searches)
+    selected = results["selected_comparison"]
+    assert [row["metric"] for row in selected["rows"]] == ["precision_at_budget_8", "recall"]
+    for row in selected["rows"]:
+        assert (row["a"], row["b"]) == ("val_precision_at_budget_8", "val_recall")
+        assert row["value_a"] == pytest.approx(budget_choice["val_" + row["metric"]], abs=1e-6)
+        assert row["value_b"] == pytest.approx(recall_choice["val_" + row["metric"]], abs=1e-6)
+        assert row["difference"] == pytest.approx(row["value_a"] - row["value_b"], abs=1e-12)
+        assert row["ci"][0] <= row["ci"][1] and 0.0 < row["p_value"] <= 1.0
+    assert selected["n"] == 151 and selected["verdict"] in printed
 
 
 def test_demo_reports_missing_tfds_data_without_a_traceback(tmp_path, capsys):

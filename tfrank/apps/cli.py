@@ -133,7 +133,7 @@ def _fraud_searches(args):
     print(f"data: {summary}\nsearch: BayesianOptimization on {objectives}, {args.max_trials} trials x "
           f"{args.epochs} epochs each, {demo.initial_points(args.max_trials)} random initial points, "
           "balanced class_weight (as the tutorial)", flush=True)
-    results = fraud.search(
+    results, selected = fraud.search(
         data,
         budget=args.budget,
         max_trials=args.max_trials,
@@ -147,9 +147,10 @@ def _fraud_searches(args):
     for result in results:
         _report(result["objective"], result)
     table = fraud.comparison_table(results, args.budget)
-    print(f"What each objective selected, on the validation split:\n{table}\n", flush=True)
+    print(f"What each objective selected, on the validation split:\n{table}\n\n{fraud.selected_text(selected)}",
+          flush=True)
     details = {"dataset": "fraud", "data": summary, "budget": args.budget, "comparison": table,
-               "compare": {r["objective"]: r for r in results[1:]}}
+               "selected_comparison": selected, "compare": {r["objective"]: r for r in results[1:]}}
     return results, details
 
 

@@ -81,8 +81,8 @@ def _report(label, summary):
 
 def _ranking_searches(args):
     """The ranking demo's searches: Bayesian (and RandomSearch with --compare random), each compared."""
+    import tfrank
     from tfrank.apps import data, demo, report
-    from tfrank.losses import LOSSES
 
     try:
         dataset = data.load(args.dataset, seed=args.seed, data_dir=args.data_dir, max_lists=args.max_lists)
@@ -93,7 +93,7 @@ def _ranking_searches(args):
     print(
         f"search: maximise val_{args.metric}_at_{args.k}, {args.max_trials} trials x {args.epochs} epochs, "
         f"BayesianOptimization with {demo.initial_points(args.max_trials)} random initial points, "
-        f"loss tfrank.losses.{LOSSES[args.loss].__name__}",
+        f"loss tfrank.losses.{tfrank.losses.LOSSES[args.loss].__name__}",
         flush=True,
     )
     results = []

@@ -216,7 +216,7 @@ def compare_selected(data, scores, *, seed=0):
         models, ``value_a``, ``value_b``, ``difference`` = a - b, ``ci``, ``p_value``), ``n``,
         ``split``, ``test`` and ``verdict``.
     """
-    import tfrank.stats
+    import tfrank
 
     names = list(scores)
     rows = []

@@ -9,7 +9,8 @@ selected on: `WINNERS_CURSE` says what that means, and what held-out data would 
 The comparison goes into the search's summary as ``"trial_comparison"`` (compare_trials'
 ``to_json()`` plus ``split``, ``verdict``, ``note`` and ``seconds``), is printed
 (`comparison_text`) and drawn under the search in the plot (`figure`). matplotlib is
-imported inside the functions that draw.
+imported inside the functions that draw, keras_tuner (through `tfrank.tuners`) by the
+functions that compare.
 """
 
 import dataclasses
@@ -19,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from tfrank.tuning.trial_report import TrialComparison
+import tfrank
 
 TOP = 5
 WINNERS_CURSE = (
@@ -82,8 +83,6 @@ def compare(tuner, x, y, *, split, metric=None, seed=0, top=TOP, batch_size=256)
         top: how many of the best trials.
         batch_size: lists (or examples) per evaluation batch.
     """
-    import tfrank.tuners
-
     started = time.perf_counter()
     with warnings.catch_warnings():
         # A checkpoint holds the optimizer's state too; only the weights are needed here.
@@ -122,7 +121,7 @@ def verdict(result, split):
 
 def comparison_text(label, comparison):
     """The printed comparison: a heading, `TrialComparison.to_markdown`'s table, the verdict, the note."""
-    result = TrialComparison.from_json(comparison)
+    result = tfrank.tuners.TrialComparison.from_json(comparison)
     head = (f"{label}, the top {len(result.rows)} trials: each trial's best model re-evaluated on the "
             f"{comparison['split']} and compared with the best trial over the same {result.unit} "
             f"(tfrank.tuners.compare_trials, {comparison['seconds']} s)")
@@ -192,7 +191,7 @@ def figure(results, baselines=None, ceiling=None):
     span = columns // max(1, len(compared))
     for i, result in enumerate(compared):
         ax = fig.add_subplot(grid[1, i * span:(i + 1) * span])
-        TrialComparison.from_json(result["trial_comparison"]).draw(ax)
+        tfrank.tuners.TrialComparison.from_json(result["trial_comparison"]).draw(ax)
         ax.set_title(f"{search_label(result)}: its top trials on the split it selected on\n{ax.get_title()}",
                      fontsize=9)
     fig.tight_layout()

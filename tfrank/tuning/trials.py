@@ -135,7 +135,8 @@ def compare_trials(tuner: typing.Any, x: typing.Any, y: typing.Any = None, *, to
     time), evaluates the metric on the data given and compares every trial with the best
     one, paired over the same data: per-list metrics with `tfrank.stats.per_list` and
     `tfrank.stats.compare_many` (``test``), dataset-level ones (`tfrank.PrecisionAtBudget`,
-    ...) with `tfrank.stats.per_example` and a paired bootstrap over the examples
+    Keras' thresholded ``keras.metrics.Recall`` of a ``val_recall`` search, ...) with
+    `tfrank.stats.per_example` and a paired bootstrap over the examples
     (`tfrank.stats.compare_examples_many`). p-values are corrected for the ``top - 1``
     comparisons; ``tied_with_best`` marks the trials the data cannot tell from the best.
 

@@ -12,9 +12,12 @@ import sys
 
 import numpy as np
 import pytest
+from demo_checks import check_comparison, check_drawn
 
+import tfrank
+import tfrank.tuners
 import tfrank_cli
-from tfrank.apps import cli, data, demo
+from tfrank.apps import cli, data, demo, report
 from tfrank import reference
 from tfrank.bench import impls
 from tfrank.tuning import objective as tuner
@@ -41,7 +44,7 @@ def test_help(argv, capsys, entry):
     assert "usage: tfrank" in out.out
     if argv[0] == "demo":
         for option in ("--task", "--max-trials", "--epochs", "--out", "--k", "--seed", "--dataset", "--compare",
-                       "--resume", "--budget"):
+                       "--resume", "--budget", "--loss"):
             assert option in out.out
 
 
@@ -58,6 +61,9 @@ def test_help(argv, capsys, entry):
         (["demo", "--dataset", "tfds:"], "argument --dataset: must be 'digits'"),
         (["demo", "--compare", "grid"], "argument --compare: invalid choice: 'grid' (choose from"),
         (["demo", "--metric", "auc"], "argument --metric: invalid choice: 'auc'"),
+        (["demo", "--loss", "hinge"], "argument --loss: invalid choice: 'hinge' (choose from 'softmax', 'sigmoid'"),
+        (["demo", "--task", "fraud", "--loss", "softmax"], "--loss does not apply to --task fraud"),
+        (["demo", "--task", "retrieval", "--loss", "list_mle"], "--loss does not apply to --task retrieval"),
         (["demo", "--trials", "3"], "unrecognized arguments: --trials 3"),
         (["demo", "--task", "churn"], "argument --task: invalid choice: 'churn'"),
         (["demo", "--budget", "0"], "argument --budget: must be a positive int, got '0'"),
@@ -155,8 +161,9 @@ def test_tensorflow_start_up_logs_hidden_unless_verbose(tmp_path):
 
 @pytest.mark.parametrize("choices, source", [
     (tfrank_cli.demo.CUTOFF_BASES, tuner.CUTOFF_BASES),  # demo --metric: tfrank's cut-off metrics
+    (tfrank_cli.demo.LOSSES, tuple(tfrank.losses.LOSSES)),  # demo --loss: tfrank's losses
     (tfrank_cli.bench.IMPLS, tuple(impls.BY_NAME)),  # bench --impls: the implementations compared
-], ids=["metric", "impls"])
+], ids=["metric", "loss", "impls"])
 def test_option_choices_are_the_names_tfrank_knows(choices, source):
     assert choices == source
 
@@ -173,17 +180,28 @@ def test_each_task_writes_to_its_own_folder_and_out_is_taken_as_given(task):
     assert tfrank_cli.parse(["demo", "--task", task, "--resume"]).out == os.path.join("tfrank-demo", task)
 
 
-def test_demo_writes_results_and_plot(tmp_path, capsys):
+def _figures(monkeypatch):
+    """The figures the demo draws (report.figure's), kept for the test to read."""
+    figures, draw = [], report.figure
+    monkeypatch.setattr(report, "figure", lambda *args, **kwargs: figures.append(draw(*args, **kwargs)) or figures[-1])
+    return figures
+
+
+def test_demo_writes_results_and_plot(tmp_path, capsys, monkeypatch):
     out = tmp_path / "run"
-    argv = ["demo", "--max-trials", "2", "--epochs", "1", "--max-lists", "64", "--out", str(out), "--compare", "random"]
+    # A non-default loss (tfrank.losses.LOSSES["pairwise_hinge"]) trains every trial of both searches.
+    argv = ["demo", "--max-trials", "2", "--epochs", "1", "--max-lists", "64", "--out", str(out), "--compare", "random",
+            "--loss", "pairwise_hinge"]
+    figures = _figures(monkeypatch)
     assert cli.main(argv) == 0
     printed = capsys.readouterr().out
     assert "[bayesian] trial 0 (1 of 2)" in printed and "[random] trial 1 (2 of 2)" in printed
     assert "| trial | layers | units | dropout | learning_rate | val_precision_at_3 | best so far |" in printed
+    assert "loss tfrank.losses.PairwiseHingeLoss" in printed
 
     results = json.loads((out / "results.json").read_text())
     assert results["objective"] == "val_precision_at_3" and results["direction"] == "max"
-    assert results["tuner"] == "bayesian" and results["num_initial_points"] == 1
+    assert results["tuner"] == "bayesian" and results["num_initial_points"] == 1 and results["loss"] == "pairwise_hinge"
     for search in (results, results["compare"]["random"]):
         scores = [trial["score"] for trial in search["trials"]]
         assert [trial["trial"] for trial in search["trials"]] == [0, 1]
@@ -193,9 +211,23 @@ def test_demo_writes_results_and_plot(tmp_path, capsys):
         best = search["trials"][search["best_trial"]]
         assert best["score"] == search["best_score"] and best["hyperparameters"] == search["best_hyperparameters"]
         assert set(search["best_hyperparameters"]) == {"layers", "units", "dropout", "learning_rate"}
+        check_comparison(search, printed, metric="precision_at_3", unit="lists", test="randomization", n=64)
     assert set(results["baselines"]) == {"random scores (expected)", "L1 pixel distance (untrained)"}
     assert (out / "tuner" / "bayesian").is_dir() and (out / "tuner" / "random").is_dir()
     assert (out / "search.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # One panel for the shared objective, then one comparison panel per search.
+    assert len(figures[0].axes) == 3
+    check_drawn(figures[0].axes[1], results)
+    check_drawn(figures[0].axes[2], results["compare"]["random"])
+
+    # The search reloaded: its models were trained with the loss asked for, and compare_trials on
+    # the same validation lists gives the rows results.json holds.
+    lists = data.load_digits(seed=0, max_lists=64)
+    _, tuner = demo.search(lists, loss="pairwise_hinge", max_trials=2, epochs=1, out=str(out), resume=True)
+    best_trial = tuner.oracle.get_best_trials(1)[0]
+    assert isinstance(tuner.load_model(best_trial).loss, tfrank.losses.PairwiseHingeLoss)
+    again = tfrank.tuners.compare_trials(tuner, lists.x_val, lists.y_val, seed=0, batch_size=256).to_json()
+    assert [dict(row, trial_id=str(int(row["trial_id"]))) for row in again["rows"]] == results["trial_comparison"]["rows"]
 
     # --resume with the same --out continues both searches: only trial 2 runs, 0 and 1 are kept.
     argv[argv.index("--max-trials") + 1] = "3"
@@ -208,9 +240,10 @@ def test_demo_writes_results_and_plot(tmp_path, capsys):
         assert after["trials"][:2] == before["trials"]
 
 
-def test_fraud_demo_compares_recall_and_budget_objectives(tmp_path, capsys):
+def test_fraud_demo_compares_recall_and_budget_objectives(tmp_path, capsys, monkeypatch):
     out = tmp_path / "fraud"
     argv = ["demo", "--task", "fraud", "--max-trials", "2", "--epochs", "3", "--budget", "8", "--out", str(out)]
+    figures = _figures(monkeypatch)
     assert cli.main(argv) == 0
     printed = capsys.readouterr().out
     assert "[val_precision_at_budget_8] trial 0 (1 of 2)" in printed and "[val_recall] trial 1 (2 of 2)" in printed
@@ -232,6 +265,25 @@ def test_fraud_demo_compares_recall_and_budget_objectives(tmp_path, capsys):
             "neurons1", "dropout_rate1", "neurons2", "dropout_rate2", "learning_rate"}
     assert "| val_precision_at_budget_8 |" in results["comparison"] and "| val_recall |" in results["comparison"]
     assert (out / "search.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # Each search's trials compared on its own objective, by the paired bootstrap over the 151
+    # validation examples (8 positives), and drawn under that search's panel.
+    for search, metric, ax in zip(searches, ["precision_at_budget_8", "recall"], figures[0].axes[2:]):
+        comparison = check_comparison(search, printed, metric=metric, unit="examples", test="bootstrap", n=151)
+        assert comparison["split"] == "validation split (151 examples, 8 positives)"
+        check_drawn(ax, search)
+    assert len(figures[0].axes) == 4
+    # The two selected models against each other, on each objective's metric: the values are what
+    # Keras' evaluate gave each selected model (the comparison table above), a minus b.
+    budget_choice, recall_choice = (search["selected"] for search in searches)
+    selected = results["selected_comparison"]
+    assert [row["metric"] for row in selected["rows"]] == ["precision_at_budget_8", "recall"]
+    for row in selected["rows"]:
+        assert (row["a"], row["b"]) == ("val_precision_at_budget_8", "val_recall")
+        assert row["value_a"] == pytest.approx(budget_choice["val_" + row["metric"]], abs=1e-6)
+        assert row["value_b"] == pytest.approx(recall_choice["val_" + row["metric"]], abs=1e-6)
+        assert row["difference"] == pytest.approx(row["value_a"] - row["value_b"], abs=1e-12)
+        assert row["ci"][0] <= row["ci"][1] and 0.0 < row["p_value"] <= 1.0
+    assert selected["n"] == 151 and selected["verdict"] in printed
 
 
 def test_demo_reports_missing_tfds_data_without_a_traceback(tmp_path, capsys):
@@ -248,7 +300,7 @@ def test_demo_reports_missing_tfds_data_without_a_traceback(tmp_path, capsys):
     [([0.2, None, 0.5, 0.4], [0.2, 0.2, 0.5, 0.5]), ([None, 0.1], [None, 0.1]), ([], [])],
 )
 def test_best_so_far(scores, expected):
-    assert demo.best_so_far(scores) == expected
+    assert report.best_so_far(scores) == expected
 
 
 def test_baselines_are_the_untrained_rankings():

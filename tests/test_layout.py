@@ -93,10 +93,11 @@ def test_tuners_module_keeps_its_classes():
 
     import tfrank.tuners
 
-    for name in tfrank.tuners.__all__:
-        if name != "compare_trials":  # the one function beside the tuner classes
-            assert issubclass(getattr(tfrank.tuners, name), getattr(keras_tuner, name))
+    comparison = {"compare_trials", "TrialComparison", "TrialRow"}  # the trial comparison beside the tuner classes
+    for name in set(tfrank.tuners.__all__) - comparison:
+        assert issubclass(getattr(tfrank.tuners, name), getattr(keras_tuner, name))
     assert tfrank.tuners.compare_trials.__module__ == "tfrank.tuning.trials"
+    assert {tfrank.tuners.TrialComparison.__module__, tfrank.tuners.TrialRow.__module__} == {"tfrank.tuning.trial_report"}
 
 
 def test_python_m_tfrank_cli_still_runs_the_command():

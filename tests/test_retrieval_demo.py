@@ -9,8 +9,10 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from demo_checks import check_comparison, check_drawn
+
 from tfrank import cli, reference
-from tfrank.apps import demo, retrieval_data, retrieval_demo
+from tfrank.apps import report, retrieval_data, retrieval_demo
 
 MOVIELENS = retrieval_data.MOVIELENS
 
@@ -28,8 +30,8 @@ def test_search_records_the_recall_of_its_best_model_over_the_whole_catalogue(tm
     out = tmp_path / "run"
     argv = ["demo", "--task", "retrieval", "--max-trials", "2", "--epochs", "1", "--k", "20", "--out", str(out)]
     figures = []
-    draw = demo.figure
-    monkeypatch.setattr(demo, "figure", lambda *args, **kwargs: figures.append(draw(*args, **kwargs)) or figures[-1])
+    draw = report.figure
+    monkeypatch.setattr(report, "figure", lambda *args, **kwargs: figures.append(draw(*args, **kwargs)) or figures[-1])
     assert cli.main(argv) == 0
     printed = capsys.readouterr().out
     assert "[bayesian] trial 1 (2 of 2)" in printed and "| val_recall_at_20 | best so far |" in printed
@@ -42,6 +44,9 @@ def test_search_records_the_recall_of_its_best_model_over_the_whole_catalogue(tm
     assert set(results["best_hyperparameters"]) == {"embedding_dim", "units", "l2_normalize", "temperature",
                                                     "learning_rate"}
     assert (out / "search.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # The trial comparison: recall over the whole catalogue, each trial on its own candidate tower.
+    check_comparison(results, printed, metric="recall_at_20", unit="lists", test="randomization", n=359)
+    check_drawn(figures[0].axes[1], results)
 
     # Reload the finished search and score its best model with the brute-force NumPy reference:
     # every validation query against all gallery images, in float64, no chunks, no streaming.
@@ -60,9 +65,9 @@ def test_search_records_the_recall_of_its_best_model_over_the_whole_catalogue(tm
     n_rel = (relevant >= 0).sum(axis=1)
     assert results["ceiling"] == pytest.approx(np.mean(np.minimum(20, n_rel) / n_rel))
     # The plot draws that ceiling as a labelled line.
-    (ceiling,) = [line for line in figures[0].axes[0].get_lines() if line.get_label().startswith(demo.CEILING_LABEL)]
+    (ceiling,) = [line for line in figures[0].axes[0].get_lines() if line.get_label().startswith(report.CEILING_LABEL)]
     assert list(ceiling.get_ydata()) == pytest.approx([results["ceiling"]] * 2)
-    assert ceiling.get_label() == f"{demo.CEILING_LABEL}: {results['ceiling']:.3f}"
+    assert ceiling.get_label() == f"{report.CEILING_LABEL}: {results['ceiling']:.3f}"
     assert results["baselines"]["random scores (expected)"] == pytest.approx(20 / len(data.candidates), rel=1e-5)
 
 

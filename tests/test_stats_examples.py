@@ -6,8 +6,12 @@ of both models, take percentiles and count. The registry hook is checked with a 
 class registered in the test (one line), with and without a comparer of its own.
 """
 
+import re
+
+import keras
 import numpy as np
 import pytest
+import sklearn.metrics
 from statsmodels.stats.multitest import multipletests
 
 import tfrank
@@ -98,6 +102,41 @@ def test_compare_examples_many_shares_the_resamples_and_corrects(examples):
     np.testing.assert_allclose([row.p_value for row in rows[1:]], multipletests([p.p_value for p in pairs],
                                                                                 method="holm")[1])
     assert rows[2].mean == pytest.approx(reference.precision_at_budget(y, c, 10))
+
+
+# === Keras' thresholded Precision and Recall (the fraud tutorial's val_recall) ===
+
+
+@pytest.mark.parametrize("cls, threshold, weighted", [
+    (keras.metrics.Recall, None, False), (keras.metrics.Recall, 0.3, True), (keras.metrics.Precision, 0.7, True)],
+    ids=["recall", "recall-0.3-weighted", "precision-0.7-weighted"])
+def test_keras_thresholded_metrics_are_sklearn_scores_on_each_resample(examples, cls, threshold, weighted):
+    y, a, b, w = examples
+    a, b, w = 1 / (1 + np.exp(-a)), 1 / (1 + np.exp(-b)), w if weighted else None  # probabilities, Keras' range
+    metric = cls(thresholds=threshold)
+    score = sklearn.metrics.recall_score if cls is keras.metrics.Recall else sklearn.metrics.precision_score
+    cut = 0.5 if threshold is None else threshold
+
+    def statistic(y, s, w):  # Keras: positive when the score is above the threshold
+        return score(y, s > cut, sample_weight=w, zero_division=0)
+
+    r = tfrank.stats.compare_examples(metric, y, a, b, sample_weight=w, n_resamples=100, seed=7)
+    on_a, on_b = _loop(statistic, y, [a, b], w, seed=7, resamples=100)
+    assert r.difference == pytest.approx(statistic(y, a, w) - statistic(y, b, w), abs=1e-12)
+    assert r.ci == pytest.approx(tuple(np.quantile(on_a - on_b, [0.025, 0.975])), abs=1e-12)
+    assert r.p_value == pytest.approx(_pvalue(r.difference, on_a - on_b), abs=1e-12)
+    metric.update_state(y, a, sample_weight=w)  # and Keras' own value on all examples
+    assert tfrank.stats.example_ci(metric, y, a, sample_weight=w, n_resamples=10).mean == pytest.approx(
+        float(metric.result()), abs=1e-6)
+
+
+@pytest.mark.parametrize("metric, shown", [(keras.metrics.Recall(thresholds=[0.3, 0.6]), "thresholds=[0.3, 0.6]"),
+                                           (keras.metrics.Precision(top_k=2), "top_k=2")])
+def test_keras_thresholded_metrics_take_one_threshold_only(examples, metric, shown):
+    y, a, b, _ = examples
+    with pytest.raises(ValueError, match=re.escape("metric must be keras.metrics.Precision or keras.metrics.Recall with "
+                                                   "one threshold, no top_k and no class_id (got ") + f".*{re.escape(shown)}"):
+        tfrank.stats.compare_examples(metric, y, a, b, n_resamples=10)
 
 
 # === The registry: a new dataset-level metric in one line ===

@@ -115,8 +115,11 @@ def test_a_dataset_level_metric_says_what_to_use_instead(lists, scorer):
 
 @pytest.mark.parametrize("call, error, match", [
     (lambda m, x, y: tfrank.stats.per_list(m, x, y, metrics=[]), ValueError, "metrics must be a tfrank metric"),
-    (lambda m, x, y: tfrank.stats.per_list(m, x, y, metrics=[keras.metrics.Precision()]), TypeError,
+    (lambda m, x, y: tfrank.stats.per_list(m, x, y, metrics=[keras.metrics.MeanSquaredError()]), TypeError,
      "metrics must be tfrank per-list metric objects"),
+    # Keras' thresholded Precision is registered as dataset-level (tfrank.stats.thresholded).
+    (lambda m, x, y: tfrank.stats.per_list(m, x, y, metrics=[keras.metrics.Precision()]), ValueError,
+     r"Precision is dataset-level .* use tfrank.stats.per_example"),
     (lambda m, x, y: tfrank.stats.per_list(m, x, y, metrics=[tfrank.PrecisionAtK(k=1), tfrank.PrecisionAtK(k=1)]),
      ValueError, "metrics whose log names differ"),
     (lambda m, x, y: tfrank.stats.per_list(m, x, None, metrics=[tfrank.PrecisionAtK(k=1)]), ValueError,

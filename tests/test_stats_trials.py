@@ -123,6 +123,7 @@ def test_another_metric_by_log_name_and_the_outputs(tfrank_search, data, tmp_pat
     dumped = json.loads(json.dumps(result.to_json()))
     assert dumped["metric"] == "ndcg_at_3" and dumped["rows"][1]["p_value"] == pytest.approx(want[1].p_raw)
     assert dumped["rows"][0]["hyperparameters"] == trials[0].hyperparameters.values
+    assert tfrank.tuners.TrialComparison.from_json(dumped) == result  # back from results.json, e.g. to draw again
     path = result.plot(str(tmp_path / "trials.png"))
     assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 

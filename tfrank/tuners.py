@@ -6,7 +6,9 @@ tfrank log name given as a ``str`` becomes ``tfrank.objective(name)``. Imports k
 whether the best trials of a finished search differ by more than noise (`tfrank.stats`).
 """
 
+from tfrank.tuning.trial_report import TrialComparison, TrialRow
 from tfrank.tuning.trials import compare_trials
 from tfrank.tuning.tuners import BayesianOptimization, GridSearch, Hyperband, RandomSearch
 
-__all__ = ["BayesianOptimization", "RandomSearch", "Hyperband", "GridSearch", "compare_trials"]
+__all__ = ["BayesianOptimization", "RandomSearch", "Hyperband", "GridSearch", "compare_trials", "TrialComparison",
+           "TrialRow"]

@@ -6,7 +6,11 @@ from tfrank_cli.argtypes import dataset_name, positive_int
 
 # The bases of tfrank's cut-off metrics (tfrank.tuning.objective.CUTOFF_BASES; a test keeps them equal).
 CUTOFF_BASES = ("precision", "recall", "f1", "hit_rate", "mrr", "map", "ndcg", "dcg")
-RANKING_ONLY = ("k", "metric", "dataset", "data_dir", "compare", "max_lists")
+# The short names of tfrank's losses (the keys of tfrank.losses.LOSSES, in order; a test keeps them equal).
+LOSSES = ("softmax", "sigmoid", "mean_squared", "unique_softmax", "pairwise_logistic", "pairwise_hinge",
+          "pairwise_soft_zero_one", "pairwise_mse", "approx_ndcg", "approx_mrr", "gumbel_approx_ndcg", "list_mle",
+          "neural_sort_cross_entropy")
+RANKING_ONLY = ("k", "metric", "loss", "dataset", "data_dir", "compare", "max_lists")
 FRAUD_ONLY = ("budget",)
 # The task-specific options each task takes (the others are refused with exit code 2).
 TASK_OPTIONS = {"ranking": RANKING_ONLY, "fraud": FRAUD_ONLY, "retrieval": ("k", "dataset", "data_dir")}
@@ -14,7 +18,8 @@ RETRIEVAL_DATASETS = ("digits", "tfds:movielens/100k-ratings")
 # Without --out, each task writes to its own folder under OUT: one never overwrites another's results.
 OUT = "tfrank-demo"
 DEFAULTS = {
-    "ranking": {"epochs": 5, "batch_size": 64, "k": 3, "metric": "precision", "dataset": "digits"},
+    "ranking": {"epochs": 5, "batch_size": 64, "k": 3, "metric": "precision", "loss": "softmax",
+                "dataset": "digits"},
     "fraud": {"epochs": 30, "batch_size": 32, "budget": 10},
     "retrieval": {"epochs": 3, "batch_size": 64, "k": 100, "dataset": "digits"},
 }
@@ -25,8 +30,9 @@ DESCRIPTION = (
     "model on a rare-positive data set (scikit-learn's breast-cancer data), one maximising val_recall, one "
     "val_precision_at_budget_B, and a table of what each selects. --task retrieval: tune a two-tower model on "
     "val_recall_at_K over a whole candidate catalogue (tfrank.RetrievalMetrics): held-out digit images query the "
-    "gallery of all others, or MovieLens users query all movies. Writes OUT/results.json and OUT/search.png, "
-    f"OUT being {OUT}/TASK unless --out is given."
+    "gallery of all others, or MovieLens users query all movies. Every search ends with its top trials compared "
+    "with the best one (tfrank.tuners.compare_trials) on the validation split it selected on. Writes "
+    f"OUT/results.json and OUT/search.png, OUT being {OUT}/TASK unless --out is given."
 )
 
 
@@ -39,6 +45,8 @@ def register(subparsers, add_verbose):
     parser.add_argument("--epochs", type=positive_int, help="training epochs per trial (default 5; fraud 30; retrieval 3)")
     parser.add_argument("--k", type=positive_int, help="ranking, retrieval: cut-off K of the objective (default 3; retrieval 100)")
     parser.add_argument("--metric", choices=CUTOFF_BASES, help="ranking: objective val_{metric}_at_{K} (default precision)")
+    parser.add_argument("--loss", choices=LOSSES, help="ranking: the training loss, by its tfrank.losses.LOSSES name "
+                        "(default softmax)")
     parser.add_argument("--budget", type=positive_int, help="fraud: cases reviewed, B in val_precision_at_budget_B (default 10)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data, weights and tuner (default 0)")
     parser.add_argument("--out", default=None,

@@ -1,42 +1,32 @@
-"""Redraws docs/demo.png from the trials of the sample run printed in docs/demo.md.
+"""Redraws a demo's plot from its results.json: docs/demo.png and docs/fraud-demo.png.
 
-The "What a run prints" section of docs/demo.md shows one run of ``tfrank demo``; this script
-feeds its trial table to ``tfrank.apps.demo.plot`` with the baselines of the same validation
-lists (``tfrank.apps.demo.baselines``: random scores, L1 pixel distance), so the plot matches
-the sample without training again. Run: ``python docs/scripts/demo_plot.py``.
+The sample outputs in docs/demo.md and docs/budget.md come from one run each of
+``tfrank demo`` and ``tfrank demo --task fraud``; their plots are those runs' search.png,
+which this script draws again from the results.json beside it (every search, its trial
+comparison, the baselines and ceiling), without training again:
+
+    python docs/scripts/demo_plot.py tfrank-demo/ranking/results.json docs/demo.png
+    python docs/scripts/demo_plot.py tfrank-demo/fraud/results.json docs/fraud-demo.png
 """
 
-import os
-import re
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-PAGE = os.path.join(HERE, "..", "demo.md")
-NAMES = ("layers", "units", "dropout", "learning_rate")
+import json
+import sys
 
 
-def sample_trials(text):
-    """The rows ``| trial | layers | units | dropout | learning_rate | score | best |`` of the sample."""
-    section = text[text.index("## What a run prints"):text.index("![val_precision_at_3 per trial")]
-    rows = []
-    for line in section.splitlines():
-        cells = [cell.strip(" *") for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 7 and re.fullmatch(r"\d+", cells[0]):
-            values = [int(cells[1]), int(cells[2]), float(cells[3]), float(cells[4])]
-            rows.append({"trial": int(cells[0]), "status": "COMPLETED", "score": float(cells[5]),
-                         "hyperparameters": dict(zip(NAMES, values))})
-    return rows
+def searches(results):
+    """Every search of a results.json, the first one first (``compare`` holds the others)."""
+    first = {name: value for name, value in results.items() if name != "compare"}
+    return [first, *results.get("compare", {}).values()]
 
 
-def main():
-    from tfrank.apps import data, demo
+def main(source, target):
+    from tfrank.apps import report
 
-    with open(PAGE, encoding="utf-8") as f:
-        trials = sample_trials(f.read())
-    result = {"tuner": "bayesian", "objective": "val_precision_at_3", "num_initial_points": 3, "trials": trials}
-    baselines = demo.baselines(data.load_digits(seed=0), "precision", 3)
-    print(f"{len(trials)} trials; baselines {baselines}")
-    demo.plot([result], os.path.join(HERE, "..", "demo.png"), baselines=baselines)
+    with open(source, encoding="utf-8") as f:
+        results = json.load(f)
+    report.plot(searches(results), target, baselines=results.get("baselines"), ceiling=results.get("ceiling"))
+    print(f"{target}: {len(searches(results))} search(es) of {source}")
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:3])

@@ -41,7 +41,7 @@ def _short(value):
 
 def run_demo(args):
     """``tfrank demo``, from arguments parsed by ``tfrank_cli.parse`` (the task's defaults filled in)."""
-    from tfrank.apps import demo
+    from tfrank.apps import report
 
     started = time.perf_counter()
     os.makedirs(args.out, exist_ok=True)
@@ -60,8 +60,8 @@ def run_demo(args):
         wall_seconds=round(time.perf_counter() - started, 1),
         plot="search.png",
     )
-    demo.write_results(output, os.path.join(args.out, "results.json"))
-    demo.plot(results, os.path.join(args.out, "search.png"), baselines=output.get("baselines"),
+    report.write_results(output, os.path.join(args.out, "results.json"))
+    report.plot(results, os.path.join(args.out, "search.png"), baselines=output.get("baselines"),
               ceiling=output.get("ceiling"))
     print(f"wrote {os.path.join(args.out, 'results.json')} and {os.path.join(args.out, 'search.png')} "
           f"({output['wall_seconds']} s in all)")
@@ -69,16 +69,20 @@ def run_demo(args):
 
 
 def _report(label, summary):
-    from tfrank.apps import demo
+    """Prints a search's trial table, then its trial comparison."""
+    from tfrank.apps import report
 
     failed = sum(row["score"] is None for row in summary["trials"])
     print(f"\n{label}: best {summary['objective']} = {summary['best_score']:.4f} (trial {summary['best_trial']}), "
-          f"{failed} failed trials, {summary['seconds']} s\n{demo.table(summary)}\n", flush=True)
+          f"{failed} failed trials, {summary['seconds']} s\n{report.table(summary)}\n", flush=True)
+    if summary.get("trial_comparison"):
+        print(report.comparison_text(report.search_label(summary), summary["trial_comparison"]), flush=True)
 
 
 def _ranking_searches(args):
-    """The ranking demo's searches: Bayesian (and RandomSearch with --compare random)."""
-    from tfrank.apps import data, demo
+    """The ranking demo's searches: Bayesian (and RandomSearch with --compare random), each compared."""
+    import tfrank
+    from tfrank.apps import data, demo, report
 
     try:
         dataset = data.load(args.dataset, seed=args.seed, data_dir=args.data_dir, max_lists=args.max_lists)
@@ -88,16 +92,18 @@ def _ranking_searches(args):
     print(f"data: {dataset.summary()}\n      {dataset.description}")
     print(
         f"search: maximise val_{args.metric}_at_{args.k}, {args.max_trials} trials x {args.epochs} epochs, "
-        f"BayesianOptimization with {demo.initial_points(args.max_trials)} random initial points",
+        f"BayesianOptimization with {demo.initial_points(args.max_trials)} random initial points, "
+        f"loss tfrank.losses.{tfrank.losses.LOSSES[args.loss].__name__}",
         flush=True,
     )
     results = []
     for kind in ["bayesian"] + ([args.compare] if args.compare else []):
-        summary, _ = demo.search(
+        summary, tuner = demo.search(
             dataset,
             kind=kind,
             k=args.k,
             metric=args.metric,
+            loss=args.loss,
             max_trials=args.max_trials,
             epochs=args.epochs,
             seed=args.seed,
@@ -106,9 +112,11 @@ def _ranking_searches(args):
             batch_size=args.batch_size,
             on_trial=_progress(args.max_trials),
         )
+        summary["trial_comparison"] = report.compare(tuner, dataset.x_val, dataset.y_val, seed=args.seed,
+                                                     split=f"validation split ({len(dataset.y_val)} lists)")
         _report(kind, summary)
         results.append(summary)
-    details = {"dataset": dataset.name, "data": dataset.summary(), "k": args.k,
+    details = {"dataset": dataset.name, "data": dataset.summary(), "k": args.k, "loss": args.loss,
                "baselines": demo.baselines(dataset, args.metric, args.k),
                "compare": {r["tuner"]: r for r in results[1:]}}
     return results, details
@@ -125,7 +133,7 @@ def _fraud_searches(args):
     print(f"data: {summary}\nsearch: BayesianOptimization on {objectives}, {args.max_trials} trials x "
           f"{args.epochs} epochs each, {demo.initial_points(args.max_trials)} random initial points, "
           "balanced class_weight (as the tutorial)", flush=True)
-    results = fraud.search(
+    results, selected = fraud.search(
         data,
         budget=args.budget,
         max_trials=args.max_trials,
@@ -139,9 +147,10 @@ def _fraud_searches(args):
     for result in results:
         _report(result["objective"], result)
     table = fraud.comparison_table(results, args.budget)
-    print(f"What each objective selected, on the validation split:\n{table}\n", flush=True)
+    print(f"What each objective selected, on the validation split:\n{table}\n\n{fraud.selected_text(selected)}",
+          flush=True)
     details = {"dataset": "fraud", "data": summary, "budget": args.budget, "comparison": table,
-               "compare": {r["objective"]: r for r in results[1:]}}
+               "selected_comparison": selected, "compare": {r["objective"]: r for r in results[1:]}}
     return results, details
 
 

@@ -2,12 +2,13 @@
 
 A small per-item scorer (an MLP applied to every item of a list, giving scores
 ``[B, N]``) is trained with ``tfrank.losses.SoftmaxLoss`` (list-wise softmax over the
-valid items); keras-tuner tunes its width, depth, dropout and learning rate on
-``val_precision_at_{k}`` logged by ``tfrank.PrecisionAtK`` during ``model.fit``.
-keras_tuner and matplotlib are imported inside the functions that need them.
+valid items; ``loss=`` picks another of ``tfrank.losses.LOSSES``); keras-tuner tunes its
+width, depth, dropout and learning rate on ``val_precision_at_{k}`` logged by
+``tfrank.PrecisionAtK`` during ``model.fit``.
+keras_tuner is imported inside the functions that need it; the tables, the trial comparison and
+the plot are `tfrank.apps.report`'s.
 """
 
-import json
 import os
 import time
 import warnings
@@ -26,8 +27,9 @@ METRICS = {
 }
 
 
-def build_model(hp, n_features, k, metric="precision"):
-    """The hypermodel: tfrank metrics are created here, inside build(hp), for every trial."""
+def build_model(hp, n_features, k, metric="precision", loss="softmax"):
+    """The hypermodel: tfrank metrics (and the loss, ``tfrank.losses.LOSSES[loss]``) are created
+    here, inside build(hp), for every trial."""
     inputs = keras.Input(shape=(None, n_features), name="items")
     hidden = inputs
     for layer in range(hp.Int("layers", 1, 2)):
@@ -39,7 +41,7 @@ def build_model(hp, n_features, k, metric="precision"):
     metric_cls = METRICS[metric]
     model.compile(
         optimizer=keras.optimizers.Adam(hp.Float("learning_rate", 1e-4, 1e-1, sampling="log")),
-        loss=tfrank.losses.SoftmaxLoss(),
+        loss=tfrank.losses.LOSSES[loss](),
         metrics=[metric_cls(k=k)],
     )
     return model
@@ -141,13 +143,13 @@ def tune(kind, hypermodel, objective, data, *, max_trials, epochs, seed, out, pr
     }, tuner
 
 
-def search(data, *, kind="bayesian", k=3, metric="precision", max_trials=10, epochs=5, seed=0, out="tfrank-demo",
-           resume=False, batch_size=64, on_trial=None):
+def search(data, *, kind="bayesian", k=3, metric="precision", loss="softmax", max_trials=10, epochs=5, seed=0,
+           out="tfrank-demo", resume=False, batch_size=64, on_trial=None):
     """Runs one search on `RankingData` maximising ``val_{metric}_at_{k}``; returns ``(summary, tuner)``."""
     n_features = data.x_train.shape[-1]
     return tune(
         kind,
-        lambda hp: build_model(hp, n_features, k, metric),
+        lambda hp: build_model(hp, n_features, k, metric, loss),
         tfrank.objective(f"val_{metric}_at_{k}"),
         data,
         max_trials=max_trials,
@@ -182,106 +184,3 @@ def baselines(data, metric="precision", k=3):
         pixels = data.x_val.shape[-1] // 2  # features [q * c, |q - c|]
         values["L1 pixel distance (untrained)"] = value(-data.x_val[..., pixels:].sum(axis=-1))
     return values
-
-
-# === Reporting ===
-
-
-def best_so_far(scores):
-    """Running maximum, skipping failed trials (None): ``[0.2, None, 0.5, 0.4] -> [0.2, 0.2, 0.5, 0.5]``."""
-    best, out = None, []
-    for score in scores:
-        if score is not None and (best is None or score > best):
-            best = score
-        out.append(best)
-    return out
-
-
-def table(result):
-    """A fixed-width text table of a search's trials, the best one starred."""
-    names = list(dict.fromkeys(name for row in result["trials"] for name in row["hyperparameters"]))
-    header = ["trial", *names, result["objective"], "best so far"]
-    lines = []
-    for row, best in zip(result["trials"], best_so_far([r["score"] for r in result["trials"]])):
-        values = [_fmt(row["hyperparameters"].get(name)) for name in names]
-        score = "failed" if row["score"] is None else f"{row['score']:.4f}"
-        star = " *" if row["trial"] == result["best_trial"] else ""
-        lines.append([str(row["trial"]), *values, score + star, "" if best is None else f"{best:.4f}"])
-    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
-    render = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
-    return "\n".join([render(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(render, lines)])
-
-
-def _fmt(value):
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    return "" if value is None else str(value)
-
-
-TUNER_LABELS = {"bayesian": "BayesianOptimization", "random": "RandomSearch"}
-CEILING_LABEL = "perfect ranking (ceiling)"
-
-
-def plot(results, path, baselines=None, ceiling=None):
-    """Writes `figure`'s PNG to ``path``; returns ``path``."""
-    from matplotlib import pyplot as plt
-
-    fig = figure(results, baselines=baselines, ceiling=ceiling)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
-
-
-def figure(results, baselines=None, ceiling=None):
-    """Every trial's objective (dots) and the best so far (step line), one colour per search.
-
-    Searches with the same objective share a panel; each other objective gets its own.
-    ``baselines`` (`baselines`' dict) are drawn as dashed lines on the first panel, and
-    ``ceiling`` (the best value any ranking reaches, e.g. `tfrank.apps.retrieval_demo.ceiling`)
-    as a solid line.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.ticker
-    from matplotlib import pyplot as plt
-
-    objectives = list(dict.fromkeys(result["objective"] for result in results))
-    fig, axes = plt.subplots(1, len(objectives), figsize=(7 * len(objectives), 4), dpi=120, squeeze=False)
-    colours = iter(("tab:blue", "tab:orange", "tab:green", "tab:red"))
-    for ax, objective in zip(axes[0], objectives):
-        shown = [result for result in results if result["objective"] == objective]
-        for result in shown:
-            _plot_search(ax, result, next(colours))
-        initial = shown[0].get("num_initial_points")
-        if initial:
-            ax.axvspan(-0.5, initial - 0.5, color="0.9", zorder=0, label=f"{TUNER_LABELS['bayesian']}: random start")
-        if baselines and objective == objectives[0]:
-            for (name, value), style in zip(baselines.items(), (":", "--")):
-                ax.axhline(value, linestyle=style, color="0.35", label=f"{name}: {value:.3f}")
-        if ceiling is not None and objective == objectives[0]:
-            ax.axhline(ceiling, linestyle="-", color="black", linewidth=1.2,
-                       label=f"{CEILING_LABEL}: {ceiling:.3f}")
-        ax.set_xlabel("trial")
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        ax.set_ylabel(objective)
-        ax.set_title(f"keras-tuner maximising {objective}")
-        ax.grid(alpha=0.3)
-        ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def _plot_search(ax, result, colour):
-    trials = [row["trial"] for row in result["trials"]]
-    scores = [row["score"] for row in result["trials"]]
-    label = TUNER_LABELS[result["tuner"]]
-    ax.plot(trials, [np.nan if s is None else s for s in scores], "o", color=colour, alpha=0.6, label=f"{label}: trial")
-    ax.step(trials, [np.nan if s is None else s for s in best_so_far(scores)], where="post", color=colour,
-            label=f"{label}: best so far")
-
-
-def write_results(summary, path):
-    with open(path, "w") as f:
-        json.dump(summary, f, indent=2, default=str)
-    return path

@@ -12,7 +12,7 @@ tfrank's users follow (seed 002): tune on ``val_precision_at_budget_B`` (of the 
 highest-scored validation cases, how many are positive) instead of ``val_recall``.
 `search` is ``tfrank demo --task fraud``: the tutorial's hypermodel tuned twice, on
 ``val_recall`` and on ``val_precision_at_budget_B``, with `comparison_table` of what each
-selects. Needs scikit-learn and keras-tuner (``pip install "tfrank[demo]"``); both are
+selects and, per search, its top trials compared with its best (`tfrank.apps.report.compare`). Needs scikit-learn and keras-tuner (``pip install "tfrank[demo]"``); both are
 imported only when called.
 """
 
@@ -132,7 +132,8 @@ def objective_names(budget):
 
 
 def selected_model_row(tuner, data, summary):
-    """What the model a search selected does on the validation split (one row of the comparison)."""
+    """What the model a search selected does on the validation split: ``(row of the comparison
+    table, its scores [n])``."""
     with warnings.catch_warnings():
         # The checkpoint holds the optimizer's state too; only the weights are needed here.
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
@@ -144,23 +145,28 @@ def selected_model_row(tuner, data, summary):
            "trials_tied_at_best": sum(score == summary["best_score"] for score in scored),
            "alerts_at_0.5": int(np.sum(scores > 0.5))}
     row.update({f"val_{name}": float(value) for name, value in logs.items() if name != "loss"})
-    return row
+    return row, scores
 
 
 def search(data, *, budget=10, max_trials=10, epochs=30, seed=0, out="tfrank-demo", resume=False, batch_size=32,
            on_trial=None):
     """Two Bayesian searches with the same budget: on ``val_recall`` and on ``val_precision_at_budget_B``.
 
-    Returns one summary per objective (`tfrank.apps.demo.tune`'s, plus ``"selected"``: the
-    selected model's validation metrics, `selected_model_row`), budget objective first.
+    Returns ``(summaries, selected)``: one summary per objective (`tfrank.apps.demo.tune`'s,
+    plus ``"selected"``: the selected model's validation metrics, `selected_model_row`, and
+    ``"trial_comparison"``: the search's top trials compared with its best on its own
+    objective, `tfrank.apps.report.compare`), budget objective first, and `compare_selected`
+    of the selected models. Every objective is compared by the paired bootstrap over the
+    validation examples (a dataset-level metric registered in `tfrank.stats.dataset`): an
+    objective added to `objective_names` and compiled in `build_model` is compared the same way.
     """
     import keras_tuner
 
     import tfrank
-    from tfrank.apps import demo
+    from tfrank.apps import demo, report
 
     positive_rate = float(np.mean(data.y_train))
-    summaries = []
+    summaries, scores = [], {}
     for name in reversed(objective_names(budget)):
         objective = keras_tuner.Objective(name, "max") if name == "val_recall" else tfrank.objective(name)
         summary, tuner = demo.tune(
@@ -178,9 +184,71 @@ def search(data, *, budget=10, max_trials=10, epochs=30, seed=0, out="tfrank-dem
             on_trial=None if on_trial is None else (lambda kind, trial, name=name: on_trial(name, trial)),
             class_weight=data.class_weight,
         )
-        summary["selected"] = selected_model_row(tuner, data, summary)
+        summary["selected"], scores[name] = selected_model_row(tuner, data, summary)
+        summary["trial_comparison"] = report.compare(tuner, data.x_val, data.y_val, split=split_name(data), seed=seed)
         summaries.append(summary)
-    return summaries
+    return summaries, compare_selected(data, scores, seed=seed)
+
+
+def split_name(data):
+    return f"validation split ({len(data.y_val)} examples, {int(data.y_val.sum())} positives)"
+
+
+def _metric(objective):
+    """The metric of an objective, as `tfrank.stats.compare_examples` takes it."""
+    import keras
+
+    return keras.metrics.Recall() if objective == "val_recall" else objective  # tfrank's: by log name
+
+
+def compare_selected(data, scores, *, seed=0):
+    """The models the searches selected, compared on every search's objective over the same
+    validation examples: the first search's choice against each other's, one paired bootstrap
+    (`tfrank.stats.compare_examples`) per metric.
+
+    Args:
+        data: `FraudData`.
+        scores: ``{objective: the selected model's validation scores [n]}``, in search order.
+        seed: the seed of the resamples.
+
+    Returns:
+        A JSON dict: ``rows`` (``metric``, ``a`` and ``b`` the objectives that selected the two
+        models, ``value_a``, ``value_b``, ``difference`` = a - b, ``ci``, ``p_value``), ``n``,
+        ``split``, ``test`` and ``verdict``.
+    """
+    import tfrank
+
+    names = list(scores)
+    rows = []
+    for objective in names:
+        metric, name = _metric(objective), objective[len("val_"):]
+        for other in names[1:]:
+            pair = tfrank.stats.compare_examples(metric, data.y_val, scores[names[0]], scores[other], seed=seed)
+            values = [tfrank.stats.example_ci(metric, data.y_val, scores[o], seed=seed).mean for o in (names[0], other)]
+            rows.append({"metric": name, "a": names[0], "b": other, "value_a": values[0], "value_b": values[1],
+                         "difference": pair.difference, "ci": list(pair.ci), "p_value": pair.p_value})
+    split = split_name(data)
+    separated = [row for row in rows if row["p_value"] < 0.05]
+    if not separated:
+        verdict = (f"no metric tells the selected models apart at p < 0.05: this {split} cannot say which "
+                   "search chose the better model.")
+    else:
+        verdict = "; ".join(
+            f"on {row['metric']}, the model {row['a'] if row['difference'] > 0 else row['b']} selected scores "
+            f"higher (p = {row['p_value']:.2g})" for row in separated) + (
+            ", on the split both searches selected on (each model is favoured there on its own objective).")
+    return {"rows": rows, "n": len(data.y_val), "split": split, "test": "bootstrap", "verdict": verdict}
+
+
+def selected_text(comparison):
+    """The printed `compare_selected`: a heading, a markdown table, the verdict."""
+    lines = [f"The selected models compared on the same {comparison['split']}, one paired bootstrap per metric:",
+             "| metric | selected by | value | against the model selected by | value | difference | 95% CI | p |",
+             "|---|---|---:|---|---:|---:|---|---:|"]
+    for r in comparison["rows"]:
+        lines.append(f"| {r['metric']} | {r['a']} | {r['value_a']:.3f} | {r['b']} | {r['value_b']:.3f} | "
+                     f"{r['difference']:.3f} | [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}] | {r['p_value']:.3f} |")
+    return "\n".join(lines + [f"Verdict: {comparison['verdict']}"]) + "\n"
 
 
 def comparison_table(summaries, budget):

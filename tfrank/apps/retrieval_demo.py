@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 import tfrank
-from tfrank.apps import demo, retrieval_data
+from tfrank.apps import demo, report, retrieval_data
 
 # === The two-tower hypermodel ===
 
@@ -132,7 +132,18 @@ def ceiling(data, k):
 # === The command ===
 
 
-def searches(args, on_trial, report):
+def recall_metric(data, k):
+    """``model -> RetrievalMetrics``: each trial's ``recall_at_{k}`` on its own candidate tower, for
+    `tfrank.tuners.compare_trials` (a compiled config holds no catalogue to rebuild it from)."""
+
+    def metric(model):
+        return tfrank.RetrievalMetrics(data.candidates, k=k, metrics=["recall"], candidate_model=model.candidate_tower,
+                                       exclude_columns=data.exclude_columns)
+
+    return metric
+
+
+def searches(args, on_trial, show):
     """``tfrank demo --task retrieval``: ``(results, details)`` for `tfrank.apps.cli`, or None if no data."""
     try:
         data = retrieval_data.load(args.dataset, seed=args.seed, data_dir=args.data_dir)
@@ -148,9 +159,11 @@ def searches(args, on_trial, report):
     print(f"search: maximise val_recall_at_{args.k} over the whole catalogue, {args.max_trials} trials x "
           f"{args.epochs} epochs, BayesianOptimization with {demo.initial_points(args.max_trials)} random "
           "initial points", flush=True)
-    summary, _ = search(data, k=args.k, max_trials=args.max_trials, epochs=args.epochs, seed=args.seed, out=args.out,
-                        resume=args.resume, batch_size=args.batch_size, on_trial=on_trial)
-    report("bayesian", summary)
+    summary, tuner = search(data, k=args.k, max_trials=args.max_trials, epochs=args.epochs, seed=args.seed,
+                            out=args.out, resume=args.resume, batch_size=args.batch_size, on_trial=on_trial)
+    summary["trial_comparison"] = report.compare(tuner, data.x_val, data.y_val, metric=recall_metric(data, args.k),
+                                                 split=f"validation split ({len(data.y_val)} queries)", seed=args.seed)
+    show("bayesian", summary)
     details = {"dataset": data.name, "data": data.summary(), "k": args.k, "ceiling": ceiling(data, args.k),
                "baselines": baselines(data, args.k, args.seed)}
     return [summary], details

@@ -1,6 +1,7 @@
 """The registry of dataset-level metrics: how `tfrank.stats` computes one on NumPy arrays.
 
-A dataset-level metric (`tfrank.PrecisionAtBudget`, `tfrank.RecallAtBudget`, ...) has
+A dataset-level metric (`tfrank.PrecisionAtBudget`, `tfrank.RecallAtBudget`, Keras'
+thresholded ``keras.metrics.Precision`` / ``Recall`` (`tfrank.stats.thresholded`), ...) has
 one value for a whole set of examples and no per-list decomposition, so its
 uncertainty comes from resampling the examples (`tfrank.stats.compare_examples`).
 Each metric class registers a `DatasetMetric` (`register_dataset_metric`):
@@ -26,10 +27,12 @@ import dataclasses
 import re
 import typing
 
+import keras
+
 from tfrank.engine import validation
-from tfrank.metrics import threshold_metrics as curves
+from tfrank.metrics import threshold_metrics
 from tfrank.metrics.budget import PrecisionAtBudget, RecallAtBudget
-from tfrank.stats import budget, threshold
+from tfrank.stats import budget, curves as curve_metrics, thresholded
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,16 +61,20 @@ REGISTRY: typing.Dict[type, DatasetMetric] = {
                                      from_name=_budget_from_name(PrecisionAtBudget, "precision")),
     RecallAtBudget: DatasetMetric(budget.recall, budget.recall_on_counts,
                                   from_name=_budget_from_name(RecallAtBudget, "recall")),
+    # Keras' own thresholded metrics, the objective of keras-tuner searches such as the fraud tutorial's
+    # (val_recall): no from_name, "recall" alone does not say which threshold.
+    keras.metrics.Precision: DatasetMetric(thresholded.precision, thresholded.precision_on_counts),
+    keras.metrics.Recall: DatasetMetric(thresholded.recall, thresholded.recall_on_counts),
 }
 # The whole-set threshold metrics: a bootstrap over the examples, DeLong's test for ROC AUC.
-_THRESHOLD = {cls.base: cls for cls in (curves.PrecisionAtRecall, curves.RecallAtPrecision, curves.ROCAUC,
-                                        curves.SensitivityAtSpecificity, curves.SpecificityAtSensitivity,
-                                        curves.AveragePrecision)}
+_THRESHOLD = {cls.base: cls for cls in (threshold_metrics.PrecisionAtRecall, threshold_metrics.RecallAtPrecision,
+                                        threshold_metrics.ROCAUC, threshold_metrics.SensitivityAtSpecificity,
+                                        threshold_metrics.SpecificityAtSensitivity, threshold_metrics.AveragePrecision)}
 for _cls in _THRESHOLD.values():
-    _roc = _cls is curves.ROCAUC
-    REGISTRY[_cls] = DatasetMetric(threshold.statistic, threshold.on_counts,
-                                   comparer=threshold.delong_comparer if _roc else None,
-                                   from_name=threshold.from_name({_cls.base: _cls}), test="delong" if _roc else "bootstrap")
+    _roc = _cls is threshold_metrics.ROCAUC
+    REGISTRY[_cls] = DatasetMetric(curve_metrics.statistic, curve_metrics.on_counts,
+                                   comparer=curve_metrics.delong_comparer if _roc else None,
+                                   from_name=curve_metrics.from_name({_cls.base: _cls}), test="delong" if _roc else "bootstrap")
 del _cls, _roc
 
 

@@ -63,7 +63,7 @@ def _step(model, compute, jit_compile, spec):
         x, y, sample_weight = batch if len(batch) == 3 else (*batch, None)
         return compute(y, _one_output(model(x, training=False)), sample_weight)
 
-    return tf.function(step, jit_compile=jit_compile, input_signature=[spec])
+    return tf.function(step, jit_compile=jit_compile, input_signature=[spec], autograph=False)
 
 
 # === Per-list metrics ===

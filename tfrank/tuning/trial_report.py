@@ -46,6 +46,10 @@ def _number(value, digits=4):
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
+def _hyperparameter(value):
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
 def _plain(value):
     """A JSON-ready copy: tuples become lists, NumPy scalars Python numbers."""
     if isinstance(value, dict):
@@ -92,7 +96,7 @@ class TrialComparison:
                 f"p ({self.correction or 'uncorrected'}) | tied with best | search score | hyperparameters |")
         lines = [head, "|---|---:|---|---:|---|---:|---|---:|---|"]
         for r in self.rows:
-            hps = ", ".join(f"{k}={v}" for k, v in r.hyperparameters.items())
+            hps = ", ".join(f"{k}={_hyperparameter(v)}" for k, v in r.hyperparameters.items())
             tied = "best" if r is self.rows[0] else ("yes" if r.tied_with_best else "no")
             lines.append(f"| {r.trial_id} | {_number(r.value)} | [{_number(r.ci[0])}, {_number(r.ci[1])}] | "
                          f"{_number(r.difference)} | [{_number(r.difference_ci[0])}, {_number(r.difference_ci[1])}] | "
@@ -109,18 +113,34 @@ class TrialComparison:
         out["rows"] = [dataclasses.asdict(r) for r in self.rows]
         return _plain(out)
 
+    @classmethod
+    def from_json(cls, data: dict) -> "TrialComparison":
+        """The comparison back from `to_json`'s dict (keys other than its fields are ignored)."""
+        names = [field.name for field in dataclasses.fields(cls) if field.name != "rows"]
+        rows = []
+        for row in data["rows"]:
+            row = dict(row, ci=tuple(row["ci"]), difference_ci=tuple(row["difference_ci"]))
+            rows.append(TrialRow(**{field.name: row[field.name] for field in dataclasses.fields(TrialRow)}))
+        return cls(rows, **{name: data[name] for name in names})
+
     def plot(self, path: str) -> str:
-        """Draws each trial's value with its interval (PNG at ``path``); returns ``path``.
+        """Draws `draw`'s figure to a PNG at ``path``; returns ``path``."""
+        from matplotlib.figure import Figure  # noqa: PLC0415  (matplotlib only for the plot; no pyplot state)
+
+        fig = Figure(figsize=(max(4.5, 0.9 * len(self.rows) + 2.5), 3.8))
+        self.draw(fig.subplots())
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+        return path
+
+    def draw(self, ax: typing.Any) -> typing.Any:
+        """Draws each trial's value with its interval on the matplotlib axes ``ax``; returns ``ax``.
 
         The best trial is a red star (its interval shaded across), trials tied with it
         blue dots, the others grey; each other trial is labelled with its corrected
         p-value. The whiskers are each trial's own interval: two trials' whiskers can
         overlap while the paired test still tells them apart (the lists are shared).
         """
-        from matplotlib.figure import Figure  # noqa: PLC0415  (matplotlib only for the plot; no pyplot state)
-
-        fig = Figure(figsize=(max(4.5, 0.9 * len(self.rows) + 2.5), 3.8))
-        ax = fig.subplots()
 
         def kind(i, row):
             return "best" if i == 0 else ("tied with best" if row.tied_with_best else "different from best")
@@ -148,6 +168,4 @@ class TrialComparison:
         ax.margins(x=0.15, y=0.12)
         ax.grid(True, axis="y", alpha=0.3)
         ax.legend(fontsize=8, loc="best")
-        fig.tight_layout()
-        fig.savefig(path, dpi=110)
-        return path
+        return ax

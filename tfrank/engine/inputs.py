@@ -132,6 +132,7 @@ def normalize(y_true, y_pred, *, mask=None, label_format=None, item_weights=None
     fmt = resolve_format(y_true, y_pred, label_format)
     validation.check_same_batch("y_true", y_true, y_pred)
     checks = [_assert_same_batch(y_true, y_pred)]
+    y_pred = validation.after(checks[0], y_pred)
     lists = _dense(y_true, y_pred, mask, checks) if fmt == "dense" else _ids(y_true, y_pred, mask, fmt, checks)
     if item_weights is None:
         return lists
@@ -266,17 +267,16 @@ def split_weights(sample_weight, y_pred):
     kind = validation.check_sample_weight(sample_weight, y_pred)
     if kind == "item":
         text = "sample_weight must hold one weight per item; got weight rows, lists = "
-        checks = (
-            validation.assert_same_size(tf.shape(sample_weight)[0], batch, text),
-            validation.assert_non_negative(sample_weight, "sample_weight"),
-        )
-        return None, sample_weight, checks
+        same = validation.assert_same_size(tf.shape(sample_weight)[0], batch, text)
+        sample_weight = validation.after(same, sample_weight)
+        return None, sample_weight, (same, validation.assert_non_negative(sample_weight, "sample_weight"))
     if sample_weight.shape.rank == 0:
         weights, checks = tf.fill([batch], sample_weight), []
     else:
         weights = tf.reshape(sample_weight, [-1])
         text = "sample_weight must hold one weight per list; got weights, lists = "
         checks = [validation.assert_same_size(tf.shape(weights)[0], batch, text)]
+        weights = validation.after(checks[0], weights)
     checks.append(validation.assert_non_negative(weights, "sample_weight"))
     # XLA drops the assertion: a negative weight turns NaN (the result too), never a silent number.
     return tf.where(weights < 0.0, float("nan"), weights), None, tuple(checks)

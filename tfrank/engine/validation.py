@@ -339,6 +339,19 @@ def assert_same_size(size, expected, text):
     return _assert(tf.equal(size, expected), text, size, expected, name="tfrank_check_size")
 
 
+def after(check, tensor):
+    """``tensor``, read only once ``check`` (a run-time size check) has run.
+
+    In a graph the ops run in any order their inputs allow: without this, an op that
+    combines two mismatched tensors (a gather, a product) may fail first, with TF's own
+    message instead of the check's.
+    """
+    if getattr(check, "type", "NoOp") == "NoOp":  # eagerly, or a size known when tracing
+        return tensor
+    with tf.control_dependencies([check]):
+        return tf.identity(tensor)
+
+
 def assert_at_most(size, bound, text):
     """``size <= bound`` for an int32 scalar known at run time (e.g. examples seen vs a capacity)."""
     return _assert(size <= bound, text, bound, size, name="tfrank_check_at_most")

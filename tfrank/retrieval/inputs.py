@@ -103,12 +103,14 @@ def normalize(y_true, n_candidates, *, exclude=None, exclude_columns=0, lookup=N
     if batch is not None:
         text = "y_true and y_pred must hold the same number of queries; got y_true, y_pred queries = "
         checks.append(validation.assert_same_size(tf.shape(relevant)[0], batch, text))
+        relevant = validation.after(checks[-1], relevant)
     checks.append(validation.assert_no_duplicate_ids(tf.sort(relevant, axis=1)))
     n_excluded = tf.zeros(tf.shape(relevant)[:1])
     if exclude is not None:
         exclude, bad_exclusion = _rows(_id_matrix(exclude, "exclude", checks), lookup, n_candidates, "exclude", checks)
         text = "exclude and y_pred must hold the same number of queries; got exclude, y_pred queries = "
         checks.append(validation.assert_same_size(tf.shape(exclude)[0], tf.shape(relevant)[0], text))
+        exclude = validation.after(checks[-1], exclude)
         bad |= bad_exclusion
         seen = tf.reduce_any(tf.equal(relevant[:, :, None], exclude[:, None, :]), axis=2)
         relevant = tf.where(seen, -1, relevant)  # an excluded candidate is no longer relevant

@@ -17,7 +17,7 @@ from demo_checks import check_comparison, check_drawn
 import tfrank
 import tfrank.tuners
 import tfrank_cli
-from tfrank.apps import cli, data, demo, report
+from tfrank.apps import cli, data, demo, fraud, report
 from tfrank import reference
 from tfrank.bench import impls
 from tfrank.tuning import objective as tuner
@@ -68,6 +68,8 @@ def test_help(argv, capsys, entry):
         (["demo", "--task", "churn"], "argument --task: invalid choice: 'churn'"),
         (["demo", "--budget", "0"], "argument --budget: must be a positive int, got '0'"),
         (["demo", "--budget", "5"], "--budget does not apply to --task ranking"),
+        (["demo", "--objective", "roc_auc"], "--objective does not apply to --task ranking"),
+        (["demo", "--task", "fraud", "--objective", "auc"], "argument --objective: invalid choice: 'auc' (choose from"),
         (["demo", "--task", "fraud", "--k", "5", "--compare", "random"], "--k, --compare does not apply to --task fraud"),
         (["demo", "--task", "retrieval", "--metric", "ndcg", "--budget", "3"],
          "--metric, --budget does not apply to --task retrieval"),
@@ -163,7 +165,8 @@ def test_tensorflow_start_up_logs_hidden_unless_verbose(tmp_path):
     (tfrank_cli.demo.CUTOFF_BASES, tuner.CUTOFF_BASES),  # demo --metric: tfrank's cut-off metrics
     (tfrank_cli.demo.LOSSES, tuple(tfrank.losses.LOSSES)),  # demo --loss: tfrank's losses
     (tfrank_cli.bench.IMPLS, tuple(impls.BY_NAME)),  # bench --impls: the implementations compared
-], ids=["metric", "loss", "impls"])
+    (tfrank_cli.demo.FRAUD_OBJECTIVES, fraud.OBJECTIVES),  # demo --task fraud --objective
+], ids=["metric", "loss", "impls", "fraud-objective"])
 def test_option_choices_are_the_names_tfrank_knows(choices, source):
     assert choices == source
 
@@ -240,49 +243,71 @@ def test_demo_writes_results_and_plot(tmp_path, capsys, monkeypatch):
         assert after["trials"][:2] == before["trials"]
 
 
-def test_fraud_demo_compares_recall_and_budget_objectives(tmp_path, capsys, monkeypatch):
+# The second search's objective, and the metrics the two selected models are compared on: the
+# searches' objectives first, then the other dataset-level metrics every trial logs.
+FRAUD_RUNS = {
+    "precision_at_budget": ("val_precision_at_budget_8",
+                            ["precision_at_budget_8", "recall", "precision_at_recall_80", "roc_auc", "average_precision"]),
+    "precision_at_recall_80": ("val_precision_at_recall_80",
+                               ["precision_at_recall_80", "recall", "precision_at_budget_8", "roc_auc", "average_precision"]),
+}
+
+
+@pytest.mark.parametrize("objective", list(FRAUD_RUNS))
+def test_fraud_demo_compares_recall_and_a_dataset_level_objective(objective, tmp_path, capsys, monkeypatch):
     out = tmp_path / "fraud"
     argv = ["demo", "--task", "fraud", "--max-trials", "2", "--epochs", "3", "--budget", "8", "--out", str(out)]
+    if objective != "precision_at_budget":  # the default
+        argv += ["--objective", objective]
+    name, compared = FRAUD_RUNS[objective]
     figures = _figures(monkeypatch)
     assert cli.main(argv) == 0
     printed = capsys.readouterr().out
-    assert "[val_precision_at_budget_8] trial 0 (1 of 2)" in printed and "[val_recall] trial 1 (2 of 2)" in printed
-    assert "| objective | best_trial | trials_tied_at_best | val_recall | val_precision |" in printed
+    assert f"[{name}] trial 0 (1 of 2)" in printed and "[val_recall] trial 1 (2 of 2)" in printed
+    assert f"BayesianOptimization on val_recall and {name}," in printed
+    assert ("| objective | best_trial | trials_tied_at_best | val_recall | val_precision | alerts_at_0.5 | "
+            "val_precision_at_budget_8 | val_recall_at_budget_8 | val_precision_at_recall_80 | val_roc_auc | "
+            "val_average_precision |") in printed
 
     results = json.loads((out / "results.json").read_text())
     assert results["task"] == "fraud" and results["budget"] == 8 and results["epochs"] == 3
     searches = [results, results["compare"]["val_recall"]]
-    assert [s["objective"] for s in searches] == ["val_precision_at_budget_8", "val_recall"]
+    assert [s["objective"] for s in searches] == [name, "val_recall"]
     for search in searches:
         assert all(trial["status"] == "COMPLETED" for trial in search["trials"]) and len(search["trials"]) == 2
         assert search["best_score"] == max(trial["score"] for trial in search["trials"])
         selected = search["selected"]
         assert selected["objective"] == search["objective"] and selected["best_trial"] == search["best_trial"]
         # The selected (restored) model, evaluated on the whole validation split in one batch,
-        # scores what the tuner recorded for its best epoch: both metrics are exact over the set.
+        # scores what the tuner recorded for its best epoch: the metrics are exact over the set.
         assert selected[search["objective"]] == pytest.approx(search["best_score"], abs=1e-6)
         assert set(search["best_hyperparameters"]) == {
             "neurons1", "dropout_rate1", "neurons2", "dropout_rate2", "learning_rate"}
-    assert "| val_precision_at_budget_8 |" in results["comparison"] and "| val_recall |" in results["comparison"]
+        for metric in compared:  # every trial logs the budget and the threshold metrics
+            assert 0.0 <= selected["val_" + metric] <= 1.0
+    assert f"| {name} |" in results["comparison"] and "| val_recall |" in results["comparison"]
     assert (out / "search.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # Each search's trials compared on its own objective, by the paired bootstrap over the 151
     # validation examples (8 positives), and drawn under that search's panel.
-    for search, metric, ax in zip(searches, ["precision_at_budget_8", "recall"], figures[0].axes[2:]):
+    for search, metric, ax in zip(searches, [compared[0], "recall"], figures[0].axes[2:]):
         comparison = check_comparison(search, printed, metric=metric, unit="examples", test="bootstrap", n=151)
         assert comparison["split"] == "validation split (151 examples, 8 positives)"
         check_drawn(ax, search)
     assert len(figures[0].axes) == 4
-    # The two selected models against each other, on each objective's metric: the values are what
-    # Keras' evaluate gave each selected model (the comparison table above), a minus b.
-    budget_choice, recall_choice = (search["selected"] for search in searches)
+    # The two selected models against each other, on the objectives' and the other dataset-level
+    # metrics: the values are what Keras' evaluate gave each selected model (the table above), a
+    # minus b; ROC AUC by DeLong's test, the others by the bootstrap.
+    first_choice, recall_choice = (search["selected"] for search in searches)
     selected = results["selected_comparison"]
-    assert [row["metric"] for row in selected["rows"]] == ["precision_at_budget_8", "recall"]
+    assert [row["metric"] for row in selected["rows"]] == compared
     for row in selected["rows"]:
-        assert (row["a"], row["b"]) == ("val_precision_at_budget_8", "val_recall")
-        assert row["value_a"] == pytest.approx(budget_choice["val_" + row["metric"]], abs=1e-6)
+        assert (row["a"], row["b"]) == (name, "val_recall")
+        assert row["test"] == ("delong" if row["metric"] == "roc_auc" else "bootstrap")
+        assert row["value_a"] == pytest.approx(first_choice["val_" + row["metric"]], abs=1e-6)
         assert row["value_b"] == pytest.approx(recall_choice["val_" + row["metric"]], abs=1e-6)
         assert row["difference"] == pytest.approx(row["value_a"] - row["value_b"], abs=1e-12)
         assert row["ci"][0] <= row["ci"][1] and 0.0 < row["p_value"] <= 1.0
+    assert selected["test"] == "bootstrap and delong"
     assert selected["n"] == 151 and selected["verdict"] in printed
 
 
@@ -319,3 +344,8 @@ def test_readme_quotes_the_baselines_of_the_default_data():
     values = demo.baselines(data.load_digits(seed=0), "precision", 3)
     assert round(values["random scores (expected)"], 3) == 0.227
     assert round(values["L1 pixel distance (untrained)"], 3) == 0.775
+
+
+def test_an_unknown_fraud_objective_is_named_with_the_valid_ones():
+    with pytest.raises(ValueError, match=r"objective must be one of 'precision_at_budget', 'precision_at_recall_80', .*got objective='auc'"):
+        fraud.objective_names(10, "auc")

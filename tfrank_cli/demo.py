@@ -11,7 +11,9 @@ LOSSES = ("softmax", "sigmoid", "mean_squared", "unique_softmax", "pairwise_logi
           "pairwise_soft_zero_one", "pairwise_mse", "approx_ndcg", "approx_mrr", "gumbel_approx_ndcg", "list_mle",
           "neural_sort_cross_entropy")
 RANKING_ONLY = ("k", "metric", "loss", "dataset", "data_dir", "compare", "max_lists")
-FRAUD_ONLY = ("budget",)
+FRAUD_ONLY = ("budget", "objective")
+# The fraud demo's second objective (tfrank.apps.fraud.OBJECTIVES; a test keeps them equal).
+FRAUD_OBJECTIVES = ("precision_at_budget", "precision_at_recall_80", "roc_auc", "average_precision")
 # The task-specific options each task takes (the others are refused with exit code 2).
 TASK_OPTIONS = {"ranking": RANKING_ONLY, "fraud": FRAUD_ONLY, "retrieval": ("k", "dataset", "data_dir")}
 RETRIEVAL_DATASETS = ("digits", "tfds:movielens/100k-ratings")
@@ -20,7 +22,7 @@ OUT = "tfrank-demo"
 DEFAULTS = {
     "ranking": {"epochs": 5, "batch_size": 64, "k": 3, "metric": "precision", "loss": "softmax",
                 "dataset": "digits"},
-    "fraud": {"epochs": 30, "batch_size": 32, "budget": 10},
+    "fraud": {"epochs": 30, "batch_size": 32, "budget": 10, "objective": "precision_at_budget"},
     "retrieval": {"epochs": 3, "batch_size": 64, "k": 100, "dataset": "digits"},
 }
 DESCRIPTION = (
@@ -28,7 +30,8 @@ DESCRIPTION = (
     "val_precision_at_K, logged by tfrank.PrecisionAtK during model.fit; data: query-by-example retrieval on "
     "scikit-learn's bundled digit images (no download). --task fraud: two Bayesian searches of the fraud tutorial's "
     "model on a rare-positive data set (scikit-learn's breast-cancer data), one maximising val_recall, one "
-    "val_precision_at_budget_B, and a table of what each selects. --task retrieval: tune a two-tower model on "
+    "val_precision_at_budget_B (or --objective: an exact threshold metric such as val_precision_at_recall_80), and a "
+    "table of what each selects. --task retrieval: tune a two-tower model on "
     "val_recall_at_K over a whole candidate catalogue (tfrank.RetrievalMetrics): held-out digit images query the "
     "gallery of all others, or MovieLens users query all movies. Every search ends with its top trials compared "
     "with the best one (tfrank.tuners.compare_trials) on the validation split it selected on. Writes "
@@ -48,6 +51,9 @@ def register(subparsers, add_verbose):
     parser.add_argument("--loss", choices=LOSSES, help="ranking: the training loss, by its tfrank.losses.LOSSES name "
                         "(default softmax)")
     parser.add_argument("--budget", type=positive_int, help="fraud: cases reviewed, B in val_precision_at_budget_B (default 10)")
+    parser.add_argument("--objective", choices=FRAUD_OBJECTIVES,
+                        help="fraud: what the second search maximises, val_OBJECTIVE (default precision_at_budget: "
+                             "val_precision_at_budget_B)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data, weights and tuner (default 0)")
     parser.add_argument("--out", default=None,
                         help=f"output folder: results.json, search.png, tuner/ (default ./{OUT}/TASK; DIR exactly when given)")

@@ -123,19 +123,20 @@ def _ranking_searches(args):
 
 
 def _fraud_searches(args):
-    """The fraud demo: the same Bayesian search on val_recall and on val_precision_at_budget_B."""
+    """The fraud demo: the same Bayesian search on val_recall and on tfrank's objective (val_precision_at_budget_B)."""
     from tfrank.apps import demo, fraud
 
     data = fraud.load_fraud(seed=args.seed)
     summary = (f"breast-cancer data with malignant as a rare class: {len(data.y_train)} training examples "
                f"({int(data.y_train.sum())} positive), {len(data.y_val)} validation ({int(data.y_val.sum())} positive)")
-    objectives = " and ".join(fraud.objective_names(args.budget))
+    objectives = " and ".join(fraud.objective_names(args.budget, args.objective))
     print(f"data: {summary}\nsearch: BayesianOptimization on {objectives}, {args.max_trials} trials x "
           f"{args.epochs} epochs each, {demo.initial_points(args.max_trials)} random initial points, "
           "balanced class_weight (as the tutorial)", flush=True)
     results, selected = fraud.search(
         data,
         budget=args.budget,
+        objective=args.objective,
         max_trials=args.max_trials,
         epochs=args.epochs,
         seed=args.seed,

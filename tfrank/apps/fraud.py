@@ -9,17 +9,26 @@ features are standardised with the training mean and standard deviation.
 
 It stands in for the imbalanced fraud data of the BayesianOptimization tutorial that
 tfrank's users follow (seed 002): tune on ``val_precision_at_budget_B`` (of the B
-highest-scored validation cases, how many are positive) instead of ``val_recall``.
+highest-scored validation cases, how many are positive) or on an exact threshold metric
+such as ``val_precision_at_recall_80`` (seed 000's question) instead of ``val_recall``.
 `search` is ``tfrank demo --task fraud``: the tutorial's hypermodel tuned twice, on
-``val_recall`` and on ``val_precision_at_budget_B``, with `comparison_table` of what each
-selects and, per search, its top trials compared with its best (`tfrank.apps.report.compare`). Needs scikit-learn and keras-tuner (``pip install "tfrank[demo]"``); both are
-imported only when called.
+``val_recall`` and on one of `OBJECTIVES`, with `comparison_table` of what each selects
+and, per search, its top trials compared with its best (`tfrank.apps.report.compare`).
+Needs scikit-learn and keras-tuner (``pip install "tfrank[demo]"``); both are imported
+only when called.
 """
 
 import typing
 import warnings
 
 import numpy as np
+
+# The dataset-level objectives the second search can maximise (``tfrank demo --task fraud
+# --objective``); "precision_at_budget" takes B from ``budget``. tfrank_cli.demo lists the
+# same names (a test keeps them equal).
+OBJECTIVES = ("precision_at_budget", "precision_at_recall_80", "roc_auc", "average_precision")
+# The threshold metrics keep every example of an epoch: the whole data set has 569.
+CAPACITY = 1024
 
 
 class FraudData(typing.NamedTuple):
@@ -99,9 +108,9 @@ def load_fraud(*, positive_rate=0.05, val_fraction=0.4, seed=0):
 def build_model(hp, n_features, budget, positive_rate):
     """The tutorial's hypermodel (seed 002): two tuned Dense + Dropout layers and a sigmoid.
 
-    It compiles the tutorial's thresholded metrics and tfrank's budget metrics, so
-    every trial logs both and either can be the objective. The output bias starts
-    at the log-odds of the positive rate, as in the tutorial.
+    It compiles the tutorial's thresholded metrics, tfrank's budget metrics and tfrank's
+    exact threshold metrics, so every trial logs them all and any can be the objective.
+    The output bias starts at the log-odds of the positive rate, as in the tutorial.
     """
     import keras
 
@@ -121,14 +130,29 @@ def build_model(hp, n_features, budget, positive_rate):
             keras.metrics.Recall(name="recall"),
             tfrank.PrecisionAtBudget(budget=budget),
             tfrank.RecallAtBudget(budget=budget),
+            tfrank.PrecisionAtRecall(0.8, capacity=CAPACITY),
+            tfrank.ROCAUC(capacity=CAPACITY),
+            tfrank.AveragePrecision(capacity=CAPACITY),
         ],
     )
     return model
 
 
-def objective_names(budget):
-    """The two objectives the fraud demo compares: the tutorial's and tfrank's."""
-    return ("val_recall", f"val_precision_at_budget_{budget}")
+def objective_names(budget, objective="precision_at_budget"):
+    """The two objectives the fraud demo compares: the tutorial's and tfrank's (one of `OBJECTIVES`)."""
+    if objective not in OBJECTIVES:
+        from tfrank.engine import validation
+
+        raise validation.invalid("objective", objective, "one of " + ", ".join(map(repr, OBJECTIVES)))
+    return ("val_recall", f"val_precision_at_budget_{budget}" if objective == "precision_at_budget" else f"val_{objective}")
+
+
+def compared_metrics(budget, objectives):
+    """The metrics `compare_selected` compares the selected models on: the searches' objectives
+    first (in search order), then the other dataset-level metrics the models log (budget and threshold)."""
+    names = [name[len("val_"):] for name in objectives]
+    others = [f"precision_at_budget_{budget}", "precision_at_recall_80", "roc_auc", "average_precision"]
+    return names + [name for name in others if name not in names]
 
 
 def selected_model_row(tuner, data, summary):
@@ -148,17 +172,19 @@ def selected_model_row(tuner, data, summary):
     return row, scores
 
 
-def search(data, *, budget=10, max_trials=10, epochs=30, seed=0, out="tfrank-demo", resume=False, batch_size=32,
-           on_trial=None):
-    """Two Bayesian searches with the same budget: on ``val_recall`` and on ``val_precision_at_budget_B``.
+def search(data, *, budget=10, objective="precision_at_budget", max_trials=10, epochs=30, seed=0,
+           out="tfrank-demo", resume=False, batch_size=32, on_trial=None):
+    """Two Bayesian searches with the same budget: on ``val_recall`` and on tfrank's ``objective``
+    (one of `OBJECTIVES`: ``val_precision_at_budget_B`` by default).
 
     Returns ``(summaries, selected)``: one summary per objective (`tfrank.apps.demo.tune`'s,
     plus ``"selected"``: the selected model's validation metrics, `selected_model_row`, and
     ``"trial_comparison"``: the search's top trials compared with its best on its own
-    objective, `tfrank.apps.report.compare`), budget objective first, and `compare_selected`
-    of the selected models. Every objective is compared by the paired bootstrap over the
-    validation examples (a dataset-level metric registered in `tfrank.stats.dataset`): an
-    objective added to `objective_names` and compiled in `build_model` is compared the same way.
+    objective, `tfrank.apps.report.compare`), tfrank's objective first, and `compare_selected`
+    of the selected models on `compared_metrics`. Every metric is compared over the validation
+    examples (a dataset-level metric registered in `tfrank.stats`: the paired bootstrap, DeLong's
+    test for ROC AUC): an objective added to `OBJECTIVES` and compiled in `build_model` is
+    compared the same way.
     """
     import keras_tuner
 
@@ -167,7 +193,7 @@ def search(data, *, budget=10, max_trials=10, epochs=30, seed=0, out="tfrank-dem
 
     positive_rate = float(np.mean(data.y_train))
     summaries, scores = [], {}
-    for name in reversed(objective_names(budget)):
+    for name in reversed(objective_names(budget, objective)):
         objective = keras_tuner.Objective(name, "max") if name == "val_recall" else tfrank.objective(name)
         summary, tuner = demo.tune(
             "bayesian",
@@ -187,46 +213,49 @@ def search(data, *, budget=10, max_trials=10, epochs=30, seed=0, out="tfrank-dem
         summary["selected"], scores[name] = selected_model_row(tuner, data, summary)
         summary["trial_comparison"] = report.compare(tuner, data.x_val, data.y_val, split=split_name(data), seed=seed)
         summaries.append(summary)
-    return summaries, compare_selected(data, scores, seed=seed)
+    return summaries, compare_selected(data, scores, metrics=compared_metrics(budget, list(scores)), seed=seed)
 
 
 def split_name(data):
     return f"validation split ({len(data.y_val)} examples, {int(data.y_val.sum())} positives)"
 
 
-def _metric(objective):
-    """The metric of an objective, as `tfrank.stats.compare_examples` takes it."""
+def _metric(name):
+    """A metric by its log name, as `tfrank.stats.compare_examples` takes it."""
     import keras
 
-    return keras.metrics.Recall() if objective == "val_recall" else objective  # tfrank's: by log name
+    return keras.metrics.Recall() if name == "recall" else name  # tfrank's: by log name
 
 
-def compare_selected(data, scores, *, seed=0):
-    """The models the searches selected, compared on every search's objective over the same
-    validation examples: the first search's choice against each other's, one paired bootstrap
-    (`tfrank.stats.compare_examples`) per metric.
+def compare_selected(data, scores, *, metrics=None, seed=0):
+    """The models the searches selected, compared on several metrics over the same validation
+    examples: the first search's choice against each other's, one paired test per metric
+    (`tfrank.stats.compare_examples`: the bootstrap, DeLong's test for ``roc_auc``).
 
     Args:
         data: `FraudData`.
         scores: ``{objective: the selected model's validation scores [n]}``, in search order.
+        metrics: log names (``recall``, ``precision_at_budget_10``, ``roc_auc`` ...); default:
+            the objectives' own.
         seed: the seed of the resamples.
 
     Returns:
         A JSON dict: ``rows`` (``metric``, ``a`` and ``b`` the objectives that selected the two
-        models, ``value_a``, ``value_b``, ``difference`` = a - b, ``ci``, ``p_value``), ``n``,
-        ``split``, ``test`` and ``verdict``.
+        models, ``value_a``, ``value_b``, ``difference`` = a - b, ``ci``, ``p_value``, ``test``),
+        ``n``, ``split``, ``test`` and ``verdict``.
     """
     import tfrank
 
     names = list(scores)
     rows = []
-    for objective in names:
-        metric, name = _metric(objective), objective[len("val_"):]
+    for name in metrics or [objective[len("val_"):] for objective in names]:
+        metric = _metric(name)
         for other in names[1:]:
             pair = tfrank.stats.compare_examples(metric, data.y_val, scores[names[0]], scores[other], seed=seed)
             values = [tfrank.stats.example_ci(metric, data.y_val, scores[o], seed=seed).mean for o in (names[0], other)]
             rows.append({"metric": name, "a": names[0], "b": other, "value_a": values[0], "value_b": values[1],
-                         "difference": pair.difference, "ci": list(pair.ci), "p_value": pair.p_value})
+                         "difference": pair.difference, "ci": list(pair.ci), "p_value": pair.p_value,
+                         "test": pair.test})
     split = split_name(data)
     separated = [row for row in rows if row["p_value"] < 0.05]
     if not separated:
@@ -237,17 +266,20 @@ def compare_selected(data, scores, *, seed=0):
             f"on {row['metric']}, the model {row['a'] if row['difference'] > 0 else row['b']} selected scores "
             f"higher (p = {row['p_value']:.2g})" for row in separated) + (
             ", on the split both searches selected on (each model is favoured there on its own objective).")
-    return {"rows": rows, "n": len(data.y_val), "split": split, "test": "bootstrap", "verdict": verdict}
+    tests = sorted({row["test"] for row in rows})
+    return {"rows": rows, "n": len(data.y_val), "split": split, "test": " and ".join(tests), "verdict": verdict}
 
 
 def selected_text(comparison):
     """The printed `compare_selected`: a heading, a markdown table, the verdict."""
-    lines = [f"The selected models compared on the same {comparison['split']}, one paired bootstrap per metric:",
-             "| metric | selected by | value | against the model selected by | value | difference | 95% CI | p |",
-             "|---|---|---:|---|---:|---:|---|---:|"]
+    lines = [f"The selected models compared on the same {comparison['split']}, one paired test per metric "
+             "(the bootstrap over the examples; DeLong's for roc_auc):",
+             "| metric | selected by | value | against the model selected by | value | difference | 95% CI | p | test |",
+             "|---|---|---:|---|---:|---:|---|---:|---|"]
     for r in comparison["rows"]:
         lines.append(f"| {r['metric']} | {r['a']} | {r['value_a']:.3f} | {r['b']} | {r['value_b']:.3f} | "
-                     f"{r['difference']:.3f} | [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}] | {r['p_value']:.3f} |")
+                     f"{r['difference']:.3f} | [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}] | {r['p_value']:.3f} | "
+                     f"{r.get('test', 'bootstrap')} |")
     return "\n".join(lines + [f"Verdict: {comparison['verdict']}"]) + "\n"
 
 
@@ -259,7 +291,8 @@ def comparison_table(summaries, budget):
     and hyperparameters can show different values.
     """
     columns = ["objective", "best_trial", "trials_tied_at_best", "val_recall", "val_precision", "alerts_at_0.5",
-               f"val_precision_at_budget_{budget}", f"val_recall_at_budget_{budget}"]
+               f"val_precision_at_budget_{budget}", f"val_recall_at_budget_{budget}", "val_precision_at_recall_80",
+               "val_roc_auc", "val_average_precision"]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for summary in summaries:
         row = summary["selected"]

@@ -120,7 +120,8 @@ def test_alpha_dcg_and_precision_ia_equal_ndeval():
     """ndeval (TREC's diversity evaluator, via pyndeval) on binary subtopic judgments: its
     P-IA@k is ours; its alpha-DCG@k is ours over the "ideal ideal" gain
     S_rel * sum_{i <= k} (1 - alpha)^(i - 1) / log2(i + 1) (ndeval.c, computeDCG)."""
-    pyndeval = pytest.importorskip("pyndeval")
+    import pyndeval  # noqa: PLC0415 (a test dependency: missing, this test fails rather than skips)
+
     rng = np.random.default_rng(5)
     labels = (rng.random((6, 12, 4)) < 0.25).astype(np.float32)
     labels[:, :, 3] = 0.0  # a subtopic nobody covers: neither counts it

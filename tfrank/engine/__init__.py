@@ -8,7 +8,7 @@ values side by side, ``[B, C]`` with one column per log name, and which lists co
 
 import tensorflow as tf
 
-from tfrank.engine import definitions, diversity, inputs, positions, ranking, validation, weights
+from tfrank.engine import assertions, definitions, diversity, inputs, positions, ranking, validation, weights
 from tfrank.engine.definitions import FUNCTION_OPTIONS, NUMBER_OPTIONS
 
 # Every definition: the base ones, ARP and OPA (positions), alpha-DCG and Precision-IA (diversity).
@@ -167,7 +167,7 @@ def apply_empty(values, lists, empty, has=None):
     if empty == "error":
         # A NaN list is NaN whatever its labels (the reference checks NaN first, too).
         scorable = tf.reduce_all(has | poisoned, axis=1)
-        checks.append(validation.assert_no_empty_list(tf.cast(scorable, tf.float32)))
+        checks.append(assertions.assert_no_empty_list(tf.cast(scorable, tf.float32)))
     if empty in ("zero", "one"):
         fill = 0.0 if empty == "zero" else 1.0
         values = tf.where(has, values, fill)

@@ -15,7 +15,7 @@ from typing import Optional
 
 import tensorflow as tf
 
-from tfrank.engine import fastrank, validation
+from tfrank.engine import assertions, fastrank, validation
 from tfrank.engine.fastrank import count_true
 
 
@@ -132,7 +132,7 @@ def normalize(y_true, y_pred, *, mask=None, label_format=None, item_weights=None
     fmt = resolve_format(y_true, y_pred, label_format)
     validation.check_same_batch("y_true", y_true, y_pred)
     checks = [_assert_same_batch(y_true, y_pred)]
-    y_pred = validation.after(checks[0], y_pred)
+    y_pred = assertions.after(checks[0], y_pred)
     lists = _dense(y_true, y_pred, mask, checks) if fmt == "dense" else _ids(y_true, y_pred, mask, fmt, checks)
     if item_weights is None:
         return lists
@@ -150,7 +150,7 @@ def _assert_same_batch(y_true, y_pred):
         return tf.no_op()  # both static: check_same_batch has compared them
     rows = y_true.nrows() if isinstance(y_true, tf.RaggedTensor) else tf.shape(y_true)[0]
     text = "y_true and y_pred must hold the same number of lists; got y_true, y_pred lists = "
-    return validation.assert_same_size(tf.cast(rows, tf.int32), tf.shape(y_pred)[0], text)
+    return assertions.assert_same_size(tf.cast(rows, tf.int32), tf.shape(y_pred)[0], text)
 
 
 def _ranking_scores(y_pred, valid):
@@ -223,18 +223,18 @@ def _ids(y_true, y_pred, mask, fmt, checks):
     if not y_true.dtype.is_integer:
         if y_true.dtype == tf.bool:
             raise validation.invalid("y_true", y_true, "integer ids when label_format='ids'", TypeError)
-        checks.append(validation.assert_integral(y_true, "y_true"))
+        checks.append(assertions.assert_integral(y_true, "y_true"))
         y_true = tf.cast(y_true, tf.int32)
     validation.check_ids(y_true)
     flat = fmt == "class" or y_true.shape.rank is None  # [B] -> [B, 1]; [B, R] stays
     ids = tf.cast(tf.reshape(y_true, [tf.shape(y_true)[0], -1]) if flat else y_true, tf.int32)
     n_items = tf.shape(y_pred)[1]
     out_of_range = tf.reduce_any((ids < -1) | (ids >= n_items), axis=1)
-    checks.append(validation.assert_ids_in_range(ids, n_items, out_of_range))
+    checks.append(assertions.assert_ids_in_range(ids, n_items, out_of_range))
     ids = tf.where((ids >= 0) & (ids < n_items), ids, -1)  # never gather out of range
     if fmt != "class":
         # Sorted descending by top_k (tf.sort's ascending order costs two more [B, R] passes).
-        checks.append(validation.assert_no_duplicate_ids(tf.math.top_k(ids, tf.shape(ids)[1]).values))
+        checks.append(assertions.assert_no_duplicate_ids(tf.math.top_k(ids, tf.shape(ids)[1]).values))
     if mask is not None:
         # Padding ids read an extra False column (index 0 does not exist when N = 0).
         padded = tf.pad(mask, [[0, 0], [0, 1]])
@@ -267,17 +267,17 @@ def split_weights(sample_weight, y_pred):
     kind = validation.check_sample_weight(sample_weight, y_pred)
     if kind == "item":
         text = "sample_weight must hold one weight per item; got weight rows, lists = "
-        same = validation.assert_same_size(tf.shape(sample_weight)[0], batch, text)
-        sample_weight = validation.after(same, sample_weight)
-        return None, sample_weight, (same, validation.assert_non_negative(sample_weight, "sample_weight"))
+        same = assertions.assert_same_size(tf.shape(sample_weight)[0], batch, text)
+        sample_weight = assertions.after(same, sample_weight)
+        return None, sample_weight, (same, assertions.assert_non_negative(sample_weight, "sample_weight"))
     if sample_weight.shape.rank == 0:
         weights, checks = tf.fill([batch], sample_weight), []
     else:
         weights = tf.reshape(sample_weight, [-1])
         text = "sample_weight must hold one weight per list; got weights, lists = "
-        checks = [validation.assert_same_size(tf.shape(weights)[0], batch, text)]
-        weights = validation.after(checks[0], weights)
-    checks.append(validation.assert_non_negative(weights, "sample_weight"))
+        checks = [assertions.assert_same_size(tf.shape(weights)[0], batch, text)]
+        weights = assertions.after(checks[0], weights)
+    checks.append(assertions.assert_non_negative(weights, "sample_weight"))
     # XLA drops the assertion: a negative weight turns NaN (the result too), never a silent number.
     return tf.where(weights < 0.0, float("nan"), weights), None, tuple(checks)
 

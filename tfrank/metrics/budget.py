@@ -17,7 +17,7 @@ import typing
 import keras
 import tensorflow as tf
 
-from tfrank.engine import validation
+from tfrank.engine import assertions, validation
 from tfrank._types import TensorLike
 
 _SIZE_TEXT = "y_true and y_pred must hold the same number of examples; got y_true, y_pred = "
@@ -49,9 +49,9 @@ def _weights(sample_weight, scores, checks):
     else:
         validation.check_per_example("sample_weight", sample_weight, "a scalar or weights")
         weights = tf.reshape(sample_weight, [-1])
-        checks.append(validation.assert_same_size(tf.shape(weights)[0], batch, _WEIGHT_TEXT))
-        weights = validation.after(checks[-1], weights)
-    checks.append(validation.assert_non_negative(weights, "sample_weight"))
+        checks.append(assertions.assert_same_size(tf.shape(weights)[0], batch, _WEIGHT_TEXT))
+        weights = assertions.after(checks[-1], weights)
+    checks.append(assertions.assert_non_negative(weights, "sample_weight"))
     return weights
 
 
@@ -68,9 +68,9 @@ def examples(y_true, y_pred, sample_weight=None):
     validation.check_same_batch("y_true", y_true, y_pred)
     scores = tf.reshape(tf.cast(y_pred, tf.float32), [-1])
     labels = tf.reshape(tf.cast(y_true, tf.float32), [-1])
-    same = validation.assert_same_size(tf.shape(labels)[0], tf.shape(scores)[0], _SIZE_TEXT)
-    labels = validation.after(same, labels)
-    checks = [same, validation.assert_binary(labels, "y_true")]
+    same = assertions.assert_same_size(tf.shape(labels)[0], tf.shape(scores)[0], _SIZE_TEXT)
+    labels = assertions.after(same, labels)
+    checks = [same, assertions.assert_binary(labels, "y_true")]
     weights = _weights(sample_weight, scores, checks)
     counts = weights > 0.0  # False for weight 0 and for NaN weights
     broken = ~((labels == 0.0) | (labels == 1.0)) | (weights < 0.0) | tf.math.is_nan(weights)

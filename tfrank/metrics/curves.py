@@ -23,7 +23,7 @@ import typing
 
 import tensorflow as tf
 
-from tfrank.engine import validation
+from tfrank.engine import assertions, validation
 
 AVERAGES = ("micro", "macro")
 # Log-name base -> (argument name of the bound, or None).
@@ -120,10 +120,10 @@ def _weights(sample_weight, scores, width, checks):
                                      f"a scalar or weights of shape [batch] or [batch, 1]{per_label_text}")
         weights = tf.reshape(sample_weight, [-1, width if per_label else 1])
         if not (weights.shape[0] is not None and weights.shape[0] == scores.shape[0]):
-            checks.append(validation.assert_same_size(tf.shape(weights)[0], tf.shape(scores)[0], _WEIGHT_TEXT))
-            weights = validation.after(checks[-1], weights)
+            checks.append(assertions.assert_same_size(tf.shape(weights)[0], tf.shape(scores)[0], _WEIGHT_TEXT))
+            weights = assertions.after(checks[-1], weights)
         weights = weights if per_label else tf.broadcast_to(weights, tf.shape(scores))
-    checks.append(validation.assert_non_negative(weights, "sample_weight"))
+    checks.append(assertions.assert_non_negative(weights, "sample_weight"))
     return weights
 
 
@@ -146,10 +146,10 @@ def examples(y_true, y_pred, sample_weight=None, num_labels=None):
     checks = []
     if not (y_true.shape.is_fully_defined() and y_pred.shape.is_fully_defined()
             and y_true.shape.num_elements() == y_pred.shape.num_elements()):  # static sizes need no run-time check
-        checks.append(validation.assert_same_size(tf.size(labels), tf.size(scores), _SIZE_TEXT))
-        labels = validation.after(checks[-1], labels)
+        checks.append(assertions.assert_same_size(tf.size(labels), tf.size(scores), _SIZE_TEXT))
+        labels = assertions.after(checks[-1], labels)
     binary = (labels == 0.0) | (labels == 1.0)
-    checks.append(validation.assert_binary(labels, "y_true", binary))
+    checks.append(assertions.assert_binary(labels, "y_true", binary))
     weights = _weights(sample_weight, scores, width, checks)
     nan = tf.math.is_nan(scores)
     if weights is None:  # unit weights: +1 for a positive, -1 for a negative

@@ -12,7 +12,7 @@ import typing
 import keras
 import tensorflow as tf
 
-from tfrank.engine import validation
+from tfrank.engine import assertions, validation
 from tfrank.metrics import curves
 from tfrank._types import TensorLike
 
@@ -171,7 +171,7 @@ class ThresholdMetric(keras.metrics.Metric):
         seen = count + size
         text = (f"{self.name} holds at most capacity={self.capacity:,} examples since the last reset_state() "
                 f"(pass a larger capacity: 8 bytes per example and label); got capacity, examples seen = ")
-        checks = batch.checks + [validation.assert_at_most(seen, self.capacity, text)]
+        checks = batch.checks + [assertions.assert_at_most(seen, self.capacity, text)]
         overflow = tf.cast(seen > self.capacity, tf.float32)  # XLA drops the assertion: NaN instead
         rows = tf.minimum(count + tf.range(size), self.capacity - 1)
         with tf.control_dependencies(checks):

@@ -17,7 +17,7 @@ import dataclasses
 
 import tensorflow as tf
 
-from tfrank.engine import validation
+from tfrank.engine import assertions, validation
 from tfrank.engine.fastrank import count_true
 
 
@@ -66,7 +66,7 @@ def _id_matrix(values, arg, checks):
     if values.shape.rank not in (1, 2):
         raise validation.invalid(arg, values, "candidate ids of shape [batch] or [batch, R] padded with -1")
     if values.dtype.is_floating:  # Keras may deliver class ids as floats
-        checks.append(validation.assert_integral(values, arg))
+        checks.append(assertions.assert_integral(values, arg))
     return tf.reshape(tf.cast(values, tf.int64), [tf.shape(values)[0], -1])
 
 
@@ -83,7 +83,7 @@ def _rows(ids, lookup, n_candidates, arg, checks):
     else:
         rows = ids
         items = "candidate ids in [0, M) or -1 for padding, where M = number of candidates"
-    checks.append(validation.assert_ids_in_range(rows, n_candidates, arg=arg, items=items))
+    checks.append(assertions.assert_ids_in_range(rows, n_candidates, arg=arg, items=items))
     rows = tf.cast(tf.clip_by_value(rows, -2, n_candidates), tf.int32)  # -2, M: out of range
     bad = tf.reduce_any((rows < -1) | (rows >= n_candidates), axis=1)
     return tf.where((rows >= 0) & (rows < n_candidates), rows, -1), bad
@@ -102,15 +102,15 @@ def normalize(y_true, n_candidates, *, exclude=None, exclude_columns=0, lookup=N
     relevant, bad = _rows(_id_matrix(y_true, "y_true", checks), lookup, n_candidates, "y_true", checks)
     if batch is not None:
         text = "y_true and y_pred must hold the same number of queries; got y_true, y_pred queries = "
-        checks.append(validation.assert_same_size(tf.shape(relevant)[0], batch, text))
-        relevant = validation.after(checks[-1], relevant)
-    checks.append(validation.assert_no_duplicate_ids(tf.sort(relevant, axis=1)))
+        checks.append(assertions.assert_same_size(tf.shape(relevant)[0], batch, text))
+        relevant = assertions.after(checks[-1], relevant)
+    checks.append(assertions.assert_no_duplicate_ids(tf.sort(relevant, axis=1)))
     n_excluded = tf.zeros(tf.shape(relevant)[:1])
     if exclude is not None:
         exclude, bad_exclusion = _rows(_id_matrix(exclude, "exclude", checks), lookup, n_candidates, "exclude", checks)
         text = "exclude and y_pred must hold the same number of queries; got exclude, y_pred queries = "
-        checks.append(validation.assert_same_size(tf.shape(exclude)[0], tf.shape(relevant)[0], text))
-        exclude = validation.after(checks[-1], exclude)
+        checks.append(assertions.assert_same_size(tf.shape(exclude)[0], tf.shape(relevant)[0], text))
+        exclude = assertions.after(checks[-1], exclude)
         bad |= bad_exclusion
         seen = tf.reduce_any(tf.equal(relevant[:, :, None], exclude[:, None, :]), axis=2)
         relevant = tf.where(seen, -1, relevant)  # an excluded candidate is no longer relevant

@@ -75,19 +75,17 @@ def assert_no_empty_list(n_relevant):
     return _assert(tf.reduce_all(n_relevant > 0), text, _first(n_relevant <= 0), name="tfrank_check_empty")
 
 
-def assert_same_size(size, expected, text):
-    """``size == expected`` for two int32 scalars (e.g. batch sizes only known at run time)."""
-    return _assert(tf.equal(size, expected), text, size, expected, name="tfrank_check_size")
+def same_size(tensor, size, expected, text, checks):
+    """``tensor``, read only once ``size == expected`` (two int32 scalars, e.g. batch sizes
+    only known at run time) has been checked; the check is appended to ``checks``.
 
-
-def after(check, tensor):
-    """``tensor``, read only once ``check`` (a run-time size check) has run.
-
-    In a graph the ops run in any order their inputs allow: without this, an op that
-    combines two mismatched tensors (a gather, a product) may fail first, with TF's own
-    message instead of the check's.
+    In a graph the ops run in any order their inputs allow: were ``tensor`` not gated on
+    the check, an op that combines two mismatched tensors (a gather, a product) could fail
+    first, with TF's own message instead of the check's.
     """
-    if getattr(check, "type", "NoOp") == "NoOp":  # eagerly, or a size known when tracing
+    check = _assert(tf.equal(size, expected), text, size, expected, name="tfrank_check_size")
+    checks.append(check)
+    if tf.executing_eagerly():  # the check has already raised or passed
         return tensor
     with tf.control_dependencies([check]):
         return tf.identity(tensor)

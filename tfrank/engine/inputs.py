@@ -131,8 +131,8 @@ def normalize(y_true, y_pred, *, mask=None, label_format=None, item_weights=None
         y_true = tf.convert_to_tensor(y_true)
     fmt = resolve_format(y_true, y_pred, label_format)
     validation.check_same_batch("y_true", y_true, y_pred)
-    checks = [_assert_same_batch(y_true, y_pred)]
-    y_pred = assertions.after(checks[0], y_pred)
+    checks = []
+    y_pred = _same_batch(y_true, y_pred, checks)
     lists = _dense(y_true, y_pred, mask, checks) if fmt == "dense" else _ids(y_true, y_pred, mask, fmt, checks)
     if item_weights is None:
         return lists
@@ -145,12 +145,13 @@ def normalize(y_true, y_pred, *, mask=None, label_format=None, item_weights=None
     )
 
 
-def _assert_same_batch(y_true, y_pred):
+def _same_batch(y_true, y_pred, checks):
+    """y_pred, gated on a run-time check of the batch sizes where one is unknown when tracing."""
     if not isinstance(y_true, tf.RaggedTensor) and y_true.shape[0] is not None and y_pred.shape[0] is not None:
-        return tf.no_op()  # both static: check_same_batch has compared them
+        return y_pred  # both static: check_same_batch has compared them
     rows = y_true.nrows() if isinstance(y_true, tf.RaggedTensor) else tf.shape(y_true)[0]
     text = "y_true and y_pred must hold the same number of lists; got y_true, y_pred lists = "
-    return assertions.assert_same_size(tf.cast(rows, tf.int32), tf.shape(y_pred)[0], text)
+    return assertions.same_size(y_pred, tf.cast(rows, tf.int32), tf.shape(y_pred)[0], text, checks)
 
 
 def _ranking_scores(y_pred, valid):
@@ -267,16 +268,17 @@ def split_weights(sample_weight, y_pred):
     kind = validation.check_sample_weight(sample_weight, y_pred)
     if kind == "item":
         text = "sample_weight must hold one weight per item; got weight rows, lists = "
-        same = assertions.assert_same_size(tf.shape(sample_weight)[0], batch, text)
-        sample_weight = assertions.after(same, sample_weight)
-        return None, sample_weight, (same, assertions.assert_non_negative(sample_weight, "sample_weight"))
+        checks = []
+        sample_weight = assertions.same_size(sample_weight, tf.shape(sample_weight)[0], batch, text, checks)
+        checks.append(assertions.assert_non_negative(sample_weight, "sample_weight"))
+        return None, sample_weight, tuple(checks)
     if sample_weight.shape.rank == 0:
         weights, checks = tf.fill([batch], sample_weight), []
     else:
         weights = tf.reshape(sample_weight, [-1])
         text = "sample_weight must hold one weight per list; got weights, lists = "
-        checks = [assertions.assert_same_size(tf.shape(weights)[0], batch, text)]
-        weights = assertions.after(checks[0], weights)
+        checks = []
+        weights = assertions.same_size(weights, tf.shape(weights)[0], batch, text, checks)
     checks.append(assertions.assert_non_negative(weights, "sample_weight"))
     # XLA drops the assertion: a negative weight turns NaN (the result too), never a silent number.
     return tf.where(weights < 0.0, float("nan"), weights), None, tuple(checks)

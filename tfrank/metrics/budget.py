@@ -49,8 +49,7 @@ def _weights(sample_weight, scores, checks):
     else:
         validation.check_per_example("sample_weight", sample_weight, "a scalar or weights")
         weights = tf.reshape(sample_weight, [-1])
-        checks.append(assertions.assert_same_size(tf.shape(weights)[0], batch, _WEIGHT_TEXT))
-        weights = assertions.after(checks[-1], weights)
+        weights = assertions.same_size(weights, tf.shape(weights)[0], batch, _WEIGHT_TEXT, checks)
     checks.append(assertions.assert_non_negative(weights, "sample_weight"))
     return weights
 
@@ -68,9 +67,9 @@ def examples(y_true, y_pred, sample_weight=None):
     validation.check_same_batch("y_true", y_true, y_pred)
     scores = tf.reshape(tf.cast(y_pred, tf.float32), [-1])
     labels = tf.reshape(tf.cast(y_true, tf.float32), [-1])
-    same = assertions.assert_same_size(tf.shape(labels)[0], tf.shape(scores)[0], _SIZE_TEXT)
-    labels = assertions.after(same, labels)
-    checks = [same, assertions.assert_binary(labels, "y_true")]
+    checks = []
+    labels = assertions.same_size(labels, tf.shape(labels)[0], tf.shape(scores)[0], _SIZE_TEXT, checks)
+    checks.append(assertions.assert_binary(labels, "y_true"))
     weights = _weights(sample_weight, scores, checks)
     counts = weights > 0.0  # False for weight 0 and for NaN weights
     broken = ~((labels == 0.0) | (labels == 1.0)) | (weights < 0.0) | tf.math.is_nan(weights)

@@ -120,8 +120,7 @@ def _weights(sample_weight, scores, width, checks):
                                      f"a scalar or weights of shape [batch] or [batch, 1]{per_label_text}")
         weights = tf.reshape(sample_weight, [-1, width if per_label else 1])
         if not (weights.shape[0] is not None and weights.shape[0] == scores.shape[0]):
-            checks.append(assertions.assert_same_size(tf.shape(weights)[0], tf.shape(scores)[0], _WEIGHT_TEXT))
-            weights = assertions.after(checks[-1], weights)
+            weights = assertions.same_size(weights, tf.shape(weights)[0], tf.shape(scores)[0], _WEIGHT_TEXT, checks)
         weights = weights if per_label else tf.broadcast_to(weights, tf.shape(scores))
     checks.append(assertions.assert_non_negative(weights, "sample_weight"))
     return weights
@@ -146,8 +145,7 @@ def examples(y_true, y_pred, sample_weight=None, num_labels=None):
     checks = []
     if not (y_true.shape.is_fully_defined() and y_pred.shape.is_fully_defined()
             and y_true.shape.num_elements() == y_pred.shape.num_elements()):  # static sizes need no run-time check
-        checks.append(assertions.assert_same_size(tf.size(labels), tf.size(scores), _SIZE_TEXT))
-        labels = assertions.after(checks[-1], labels)
+        labels = assertions.same_size(labels, tf.size(labels), tf.size(scores), _SIZE_TEXT, checks)
     binary = (labels == 0.0) | (labels == 1.0)
     checks.append(assertions.assert_binary(labels, "y_true", binary))
     weights = _weights(sample_weight, scores, width, checks)

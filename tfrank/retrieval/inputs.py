@@ -102,15 +102,13 @@ def normalize(y_true, n_candidates, *, exclude=None, exclude_columns=0, lookup=N
     relevant, bad = _rows(_id_matrix(y_true, "y_true", checks), lookup, n_candidates, "y_true", checks)
     if batch is not None:
         text = "y_true and y_pred must hold the same number of queries; got y_true, y_pred queries = "
-        checks.append(assertions.assert_same_size(tf.shape(relevant)[0], batch, text))
-        relevant = assertions.after(checks[-1], relevant)
+        relevant = assertions.same_size(relevant, tf.shape(relevant)[0], batch, text, checks)
     checks.append(assertions.assert_no_duplicate_ids(tf.sort(relevant, axis=1)))
     n_excluded = tf.zeros(tf.shape(relevant)[:1])
     if exclude is not None:
         exclude, bad_exclusion = _rows(_id_matrix(exclude, "exclude", checks), lookup, n_candidates, "exclude", checks)
         text = "exclude and y_pred must hold the same number of queries; got exclude, y_pred queries = "
-        checks.append(assertions.assert_same_size(tf.shape(exclude)[0], tf.shape(relevant)[0], text))
-        exclude = assertions.after(checks[-1], exclude)
+        exclude = assertions.same_size(exclude, tf.shape(exclude)[0], tf.shape(relevant)[0], text, checks)
         bad |= bad_exclusion
         seen = tf.reduce_any(tf.equal(relevant[:, :, None], exclude[:, None, :]), axis=2)
         relevant = tf.where(seen, -1, relevant)  # an excluded candidate is no longer relevant
